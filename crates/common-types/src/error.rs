@@ -1,0 +1,425 @@
+//! The one error type of every omniauth crate.
+//!
+//! Callers match on [`Error::kind`], which means the same thing for every service: a
+//! `RateLimited` from Resonite and one from GoScrobble are handled by the same arm. Each
+//! service crate maps its server's answers onto these kinds in one function.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
+
+/// How many bytes of an undecodable body (or of a server's message) an error keeps.
+pub const SNIPPET_LIMIT: usize = 512;
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, in words every service shares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The username, email or password was not accepted.
+    InvalidCredentials,
+    /// The account has a second factor; log in again with a TOTP or recovery code.
+    SecondFactorRequired,
+    /// An account with that name or email already exists.
+    AccountExists,
+    /// The token is missing, expired or revoked: refresh, or log in again.
+    Unauthorized,
+    /// The token is valid but does not allow this call.
+    Forbidden,
+    /// The user, session or object does not exist.
+    NotFound,
+    /// The server (or the client-side limiter) asked to slow down.
+    RateLimited {
+        /// How long the server asked to wait, when it said.
+        retry_after: Option<Duration>,
+    },
+    /// A login is waiting for the user (for example to follow an email link).
+    Pending,
+    /// A login, code or token ran out of time.
+    Expired,
+    /// The request was rejected before anything was sent.
+    InvalidInput,
+    /// The service cannot do this operation at all (for example refresh without a refresh
+    /// endpoint).
+    Unsupported,
+    /// Any other answer of the server.
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// The server's own message, at most [`SNIPPET_LIMIT`] bytes.
+        message: String,
+    },
+    /// The server's answer could not be decoded (wrong shape, not JSON, too large, cut short).
+    Decode {
+        /// The HTTP status of the answer, when there was one.
+        status: Option<u16>,
+        /// The first [`SNIPPET_LIMIT`] bytes of the body (lossy UTF-8), or a note that the
+        /// body was withheld because it may hold secrets.
+        snippet: String,
+    },
+    /// Connecting, TLS, a timeout, or the connection dropped.
+    Transport,
+    /// The token store could not be read or written.
+    Store,
+}
+
+impl ErrorKind {
+    fn describe(&self) -> &'static str {
+        match self {
+            Self::InvalidCredentials => "invalid credentials",
+            Self::SecondFactorRequired => "second factor required",
+            Self::AccountExists => "account already exists",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not found",
+            Self::RateLimited { .. } => "rate limited",
+            Self::Pending => "login pending",
+            Self::Expired => "expired",
+            Self::InvalidInput => "invalid input",
+            Self::Unsupported => "not supported by this service",
+            Self::Api { .. } => "api error",
+            Self::Decode { .. } => "undecodable response",
+            Self::Transport => "transport error",
+            Self::Store => "token store error",
+        }
+    }
+}
+
+/// The error of every omniauth crate.
+///
+/// Its `Display` is one lowercase line that never holds a secret or a URL query: the kind,
+/// the service, the status and the server's message.
+///
+/// ```
+/// use omniauth_types::{Error, ErrorKind};
+///
+/// let err = Error::new(ErrorKind::NotFound)
+///     .with_service("goscrobble")
+///     .with_status(404)
+///     .with_message("user not found");
+/// assert_eq!(err.kind(), &ErrorKind::NotFound);
+/// assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+/// assert_eq!(err.to_string(), "goscrobble: not found (status 404): user not found");
+/// ```
+pub struct Error {
+    kind: ErrorKind,
+    service: Option<&'static str>,
+    status: Option<StatusCode>,
+    message: Option<String>,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Error {
+    /// An error of this kind, with nothing else attached.
+    pub fn new(kind: ErrorKind) -> Self {
+        let status = match &kind {
+            ErrorKind::Api { status, .. }
+            | ErrorKind::Decode {
+                status: Some(status),
+                ..
+            } => StatusCode::from_u16(*status).ok(),
+            _ => None,
+        };
+        Self {
+            kind,
+            service: None,
+            status,
+            message: None,
+            source: None,
+        }
+    }
+
+    /// [`ErrorKind::InvalidInput`] with a message saying what is wrong.
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidInput).with_message(message)
+    }
+
+    /// [`ErrorKind::Unsupported`] naming the operation the service cannot do.
+    pub fn unsupported(service: &'static str, operation: &str) -> Self {
+        Self::new(ErrorKind::Unsupported)
+            .with_service(service)
+            .with_message(format!("{service} has no {operation}"))
+    }
+
+    /// [`ErrorKind::Api`] with the server's status and message (truncated).
+    pub fn api(status: StatusCode, message: impl AsRef<str>) -> Self {
+        Self::new(ErrorKind::Api {
+            status: status.as_u16(),
+            message: truncate(message.as_ref()).to_owned(),
+        })
+    }
+
+    /// [`ErrorKind::Decode`] keeping the first [`SNIPPET_LIMIT`] bytes of the body.
+    pub fn decode(status: Option<StatusCode>, body: &[u8]) -> Self {
+        Self::new(ErrorKind::Decode {
+            status: status.map(|s| s.as_u16()),
+            snippet: snippet(body),
+        })
+    }
+
+    /// [`ErrorKind::Decode`] for a body that may hold secrets: the snippet is withheld.
+    pub fn decode_withheld(status: Option<StatusCode>, body_len: usize) -> Self {
+        Self::new(ErrorKind::Decode {
+            status: status.map(|s| s.as_u16()),
+            snippet: format!("[{body_len} bytes withheld: the answer may hold secrets]"),
+        })
+    }
+
+    /// [`ErrorKind::Transport`] caused by `source`.
+    pub fn transport(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::new(ErrorKind::Transport).with_source(source)
+    }
+
+    /// [`ErrorKind::Store`] with a message and a cause.
+    pub fn store(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::new(ErrorKind::Store)
+            .with_message(message)
+            .with_source(source)
+    }
+
+    /// Names the service the error came from.
+    #[must_use]
+    pub fn with_service(mut self, service: &'static str) -> Self {
+        self.service = Some(service);
+        self
+    }
+
+    /// Records the HTTP status of the answer. An invalid status code is ignored.
+    #[must_use]
+    pub fn with_status(mut self, status: impl TryInto<StatusCode>) -> Self {
+        if let Ok(status) = status.try_into() {
+            self.status = Some(status);
+        }
+        self
+    }
+
+    /// Adds a human-readable message (the server's own words, or what the client checked).
+    /// Truncated to [`SNIPPET_LIMIT`] bytes. Never put a secret in it.
+    #[must_use]
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        let message = message.into();
+        self.message = Some(truncate(&message).to_owned());
+        self
+    }
+
+    /// Attaches the underlying cause.
+    #[must_use]
+    pub fn with_source(
+        mut self,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// What went wrong; match on this.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The service the error came from, when known.
+    pub fn service(&self) -> Option<&'static str> {
+        self.service
+    }
+
+    /// The HTTP status of the server's answer, when there was one.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.status
+    }
+
+    /// The server's message (or the client's explanation), when there is one.
+    pub fn message(&self) -> Option<&str> {
+        match (&self.message, &self.kind) {
+            (Some(message), _) | (None, ErrorKind::Api { message, .. }) => Some(message),
+            _ => None,
+        }
+    }
+
+    /// How long to wait before trying again, when the server said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self.kind {
+            ErrorKind::RateLimited { retry_after } => retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether the same request may succeed if sent again later: rate limits, transport
+    /// failures, and the server errors 500, 502, 503 and 504.
+    pub fn is_retryable(&self) -> bool {
+        match &self.kind {
+            ErrorKind::RateLimited { .. } | ErrorKind::Transport => true,
+            ErrorKind::Api { status, .. } => matches!(status, 500 | 502 | 503 | 504),
+            _ => false,
+        }
+    }
+
+    /// Whether the error is a timeout (connecting, or waiting for the answer).
+    pub fn is_timeout(&self) -> bool {
+        let mut source = self
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static));
+        while let Some(err) = source {
+            if err
+                .downcast_ref::<reqwest::Error>()
+                .is_some_and(reqwest::Error::is_timeout)
+            {
+                return true;
+            }
+            if err.downcast_ref::<tokio::time::error::Elapsed>().is_some() {
+                return true;
+            }
+            source = err.source();
+        }
+        false
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(service) = self.service {
+            write!(f, "{service}: ")?;
+        }
+        f.write_str(self.kind.describe())?;
+        if let ErrorKind::RateLimited {
+            retry_after: Some(wait),
+        } = self.kind
+        {
+            write!(f, " (retry after {}s)", wait.as_secs_f32())?;
+        }
+        if let Some(status) = self.status {
+            write!(f, " (status {})", status.as_u16())?;
+        }
+        if let Some(message) = self.message() {
+            write!(f, ": {message}")?;
+        }
+        if let ErrorKind::Decode { snippet, .. } = &self.kind {
+            write!(f, ": body starts {snippet:?}")?;
+        }
+        if let (None, Some(source)) = (&self.message, &self.source) {
+            write!(f, ": {source}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("service", &self.service)
+            .field("status", &self.status)
+            .field("message", &self.message)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Self::new(kind)
+    }
+}
+
+/// Cuts `text` to at most [`SNIPPET_LIMIT`] bytes on a character boundary.
+pub(crate) fn truncate(text: &str) -> &str {
+    if text.len() <= SNIPPET_LIMIT {
+        return text;
+    }
+    let mut end = SNIPPET_LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// The first [`SNIPPET_LIMIT`] bytes of a body, as lossy UTF-8.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(SNIPPET_LIMIT)];
+    String::from_utf8_lossy(cut).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_is_one_lowercase_line() {
+        let err = Error::api(StatusCode::BAD_GATEWAY, "upstream down").with_service("resonite");
+        assert_eq!(
+            err.to_string(),
+            "resonite: api error (status 502): upstream down"
+        );
+        assert!(err.is_retryable());
+        assert_eq!(err.status(), Some(StatusCode::BAD_GATEWAY));
+    }
+
+    #[test]
+    fn decode_keeps_a_bounded_snippet() {
+        let body = vec![b'x'; 4096];
+        let err = Error::decode(Some(StatusCode::OK), &body);
+        match err.kind() {
+            ErrorKind::Decode { status, snippet } => {
+                assert_eq!(*status, Some(200));
+                assert_eq!(snippet.len(), SNIPPET_LIMIT);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(!err.is_retryable());
+    }
+
+    #[test]
+    fn withheld_decode_shows_no_body() {
+        let err = Error::decode_withheld(Some(StatusCode::OK), 20);
+        assert!(err.to_string().contains("20 bytes withheld"));
+    }
+
+    #[test]
+    fn truncation_respects_char_boundaries() {
+        let text = "é".repeat(600);
+        let cut = truncate(&text);
+        assert!(cut.len() <= SNIPPET_LIMIT);
+        assert!(cut.chars().all(|c| c == 'é'));
+        assert_eq!(snippet(&[0xff, 0xfe]), "\u{fffd}\u{fffd}");
+    }
+
+    #[test]
+    fn rate_limited_reports_its_wait() {
+        let err = Error::new(ErrorKind::RateLimited {
+            retry_after: Some(Duration::from_secs(3)),
+        });
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(3)));
+        assert!(err.is_retryable());
+        assert_eq!(err.to_string(), "rate limited (retry after 3s)");
+    }
+
+    #[test]
+    fn unsupported_names_the_operation() {
+        let err = Error::unsupported("maillink", "token refresh");
+        assert_eq!(err.kind(), &ErrorKind::Unsupported);
+        assert_eq!(
+            err.to_string(),
+            "maillink: not supported by this service: maillink has no token refresh"
+        );
+    }
+
+    #[test]
+    fn errors_are_send_sync_and_static() {
+        fn assert_traits<T: Send + Sync + 'static + std::error::Error>() {}
+        assert_traits::<Error>();
+    }
+}

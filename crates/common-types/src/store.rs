@@ -1,0 +1,361 @@
+//! Token stores: where sessions live between runs. The only place a secret is serialized.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::session::{Session, StoredSession};
+
+/// Loads, saves and deletes sessions by key (for example `goscrobble/alice`). Dyn-safe.
+#[async_trait]
+pub trait TokenStore: Send + Sync + fmt::Debug {
+    /// The session stored under `key`, if any.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Store`] when the store cannot be read.
+    async fn load(&self, key: &str) -> Result<Option<Session>>;
+
+    /// Stores `session` under `key`, replacing what was there.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Store`] when the store cannot be written.
+    async fn save(&self, key: &str, session: &Session) -> Result<()>;
+
+    /// Removes the session under `key`; says whether there was one.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Store`] when the store cannot be written.
+    async fn delete(&self, key: &str) -> Result<bool>;
+
+    /// Every key with a session, sorted.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Store`] when the store cannot be read.
+    async fn keys(&self) -> Result<Vec<String>>;
+}
+
+/// A store in memory, for tests and for processes that log in every time.
+///
+/// ```
+/// # tokio_test_block_on(async {
+/// use omniauth_types::{AccessToken, MemoryStore, Session, TokenScheme, TokenStore};
+///
+/// let store = MemoryStore::new();
+/// let session = Session::new("maillink", "alice", AccessToken::new("t"), TokenScheme::Bearer);
+/// store.save("maillink/alice", &session).await?;
+/// assert_eq!(store.keys().await?, ["maillink/alice"]);
+/// assert!(store.delete("maillink/alice").await?);
+/// # Ok::<_, omniauth_types::Error>(()) });
+/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f) }
+/// ```
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    sessions: Mutex<HashMap<String, Session>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
+        // A panic while holding the lock cannot leave the map half-updated: every operation
+        // is a single insert or remove, so the poisoned data is still whole.
+        self.sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[async_trait]
+impl TokenStore for MemoryStore {
+    async fn load(&self, key: &str) -> Result<Option<Session>> {
+        Ok(self.lock().get(key).cloned())
+    }
+
+    async fn save(&self, key: &str, session: &Session) -> Result<()> {
+        self.lock().insert(key.to_owned(), session.clone());
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool> {
+        Ok(self.lock().remove(key).is_some())
+    }
+
+    async fn keys(&self) -> Result<Vec<String>> {
+        let mut keys: Vec<String> = self.lock().keys().cloned().collect();
+        keys.sort();
+        Ok(keys)
+    }
+}
+
+/// The on-disk layout of a [`FileStore`], versioned so later releases can migrate it.
+#[derive(Serialize, Deserialize, Default)]
+struct FileContents {
+    version: u32,
+    sessions: BTreeMap<String, StoredSession>,
+}
+
+const FILE_VERSION: u32 = 1;
+
+/// A store in one JSON file.
+///
+/// Every write goes to a temporary file in the same directory (mode 0600 on Unix), is
+/// flushed to disk and then renamed over the old file, so the file is always either the old
+/// or the new content, never half-written. A missing file is an empty store; a file that is
+/// not a store (corrupt, or of a newer version) is an error and is never overwritten.
+/// Writers in one process are serialized; separate processes writing at once each leave a
+/// whole file, and the last rename wins.
+///
+/// ```no_run
+/// # async fn run() -> omniauth_types::Result<()> {
+/// use omniauth_types::{FileStore, TokenStore};
+///
+/// let store = FileStore::new("/home/alice/.config/omniauth/sessions.json");
+/// for key in store.keys().await? {
+///     println!("{key}");
+/// }
+/// # Ok(()) }
+/// ```
+pub struct FileStore {
+    path: PathBuf,
+    write_lock: tokio::sync::Mutex<()>,
+}
+
+impl FileStore {
+    /// A store in the file at `path` (created on the first save, with its directory).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            write_lock: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn read(&self) -> Result<FileContents> {
+        let path = self.path.clone();
+        blocking(move || read_file(&path)).await
+    }
+
+    async fn update<T: Send + 'static>(
+        &self,
+        change: impl FnOnce(&mut FileContents) -> T + Send + 'static,
+    ) -> Result<T> {
+        let _guard = self.write_lock.lock().await;
+        let path = self.path.clone();
+        blocking(move || {
+            let mut contents = read_file(&path)?;
+            let result = change(&mut contents);
+            write_file(&path, &contents)?;
+            Ok(result)
+        })
+        .await
+    }
+}
+
+impl fmt::Debug for FileStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl TokenStore for FileStore {
+    async fn load(&self, key: &str) -> Result<Option<Session>> {
+        Ok(self.read().await?.sessions.remove(key).map(Session::from))
+    }
+
+    async fn save(&self, key: &str, session: &Session) -> Result<()> {
+        let key = key.to_owned();
+        let stored = StoredSession::from(session);
+        self.update(move |contents| {
+            contents.sessions.insert(key, stored);
+        })
+        .await
+    }
+
+    async fn delete(&self, key: &str) -> Result<bool> {
+        let key = key.to_owned();
+        self.update(move |contents| contents.sessions.remove(&key).is_some())
+            .await
+    }
+
+    async fn keys(&self) -> Result<Vec<String>> {
+        Ok(self.read().await?.sessions.into_keys().collect())
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|join| Error::store("the token store task failed", join))?
+}
+
+fn read_file(path: &Path) -> Result<FileContents> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(FileContents {
+                version: FILE_VERSION,
+                ..FileContents::default()
+            });
+        }
+        Err(err) => return Err(Error::store(format!("cannot read {}", path.display()), err)),
+    };
+    let contents: FileContents = serde_json::from_slice(&bytes).map_err(|err| {
+        // serde_json's message names a line and column, never the content.
+        Error::store(format!("{} is not a token store file", path.display()), err)
+    })?;
+    if contents.version != FILE_VERSION {
+        return Err(Error::new(ErrorKind::Store).with_message(format!(
+            "{} has store version {}, this build reads version {FILE_VERSION}",
+            path.display(),
+            contents.version
+        )));
+    }
+    Ok(contents)
+}
+
+fn write_file(path: &Path, contents: &FileContents) -> Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let fail = |what: &str, err: std::io::Error| {
+        Error::store(format!("cannot {what} {}", path.display()), err)
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| fail("create the directory of", e))?;
+    // NamedTempFile creates the file with mode 0600 on Unix before anything is written.
+    let mut temp = tempfile::Builder::new()
+        .prefix(".omniauth-store-")
+        .tempfile_in(&dir)
+        .map_err(|e| fail("create a temporary file beside", e))?;
+    let json = serde_json::to_vec_pretty(contents)
+        .map_err(|e| Error::store("cannot serialize the token store", e))?;
+    temp.write_all(&json).map_err(|e| fail("write", e))?;
+    temp.as_file().sync_all().map_err(|e| fail("flush", e))?;
+    temp.persist(path).map_err(|e| fail("replace", e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AccessToken, ExposeSecret, RefreshToken, TokenScheme};
+
+    fn session(token: &str) -> Session {
+        Session::new(
+            "goscrobble",
+            "u-1",
+            AccessToken::new(token),
+            TokenScheme::Bearer,
+        )
+        .with_refresh_token(RefreshToken::new("refresh-secret"), None)
+    }
+
+    #[tokio::test]
+    async fn file_store_round_trips_and_deletes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path().join("nested/sessions.json"));
+        assert!(store.load("a").await.unwrap().is_none());
+        assert!(store.keys().await.unwrap().is_empty());
+        store.save("b", &session("tok-b")).await.unwrap();
+        store.save("a", &session("tok-a")).await.unwrap();
+        assert_eq!(store.keys().await.unwrap(), ["a", "b"]);
+        let loaded = store.load("a").await.unwrap().unwrap();
+        assert_eq!(loaded.access_token().expose_secret(), "tok-a");
+        assert_eq!(
+            loaded.refresh_token().unwrap().expose_secret(),
+            "refresh-secret"
+        );
+        assert!(store.delete("a").await.unwrap());
+        assert!(!store.delete("a").await.unwrap());
+        assert_eq!(store.keys().await.unwrap(), ["b"]);
+        assert!(!format!("{store:?}").contains("tok-"));
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn file_store_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sessions.json");
+        FileStore::new(&path)
+            .save("k", &session("t"))
+            .await
+            .unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_file_is_an_error_and_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sessions.json");
+        std::fs::write(&path, b"{\"version\":1,\"sessions\":{\"k\":").unwrap();
+        let store = FileStore::new(&path);
+        let err = store.load("k").await.unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::Store);
+        assert!(
+            err.to_string().contains("is not a token store file"),
+            "{err}"
+        );
+        let err = store.save("k", &session("t")).await.unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::Store);
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            b"{\"version\":1,\"sessions\":{\"k\":"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_newer_version_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sessions.json");
+        std::fs::write(&path, br#"{"version":9,"sessions":{}}"#).unwrap();
+        let err = FileStore::new(&path).keys().await.unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::Store);
+        assert!(err.to_string().contains("version 9"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn concurrent_saves_keep_every_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(FileStore::new(dir.path().join("s.json")));
+        let tasks: Vec<_> = (0..16)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move { store.save(&format!("k{i:02}"), &session("t")).await })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        assert_eq!(store.keys().await.unwrap().len(), 16);
+    }
+
+    #[tokio::test]
+    async fn memory_store_is_a_token_store() {
+        let store: Box<dyn TokenStore> = Box::new(MemoryStore::new());
+        store.save("x", &session("t")).await.unwrap();
+        assert_eq!(store.load("x").await.unwrap().unwrap().user_id(), "u-1");
+        assert!(store.delete("x").await.unwrap());
+        assert!(store.load("x").await.unwrap().is_none());
+    }
+}

@@ -1,0 +1,367 @@
+//! The one send path of every service crate.
+//!
+//! A service crate builds one [`Transport`] from its `ClientBuilder` and sends every call
+//! through [`Transport::request`]: base-URL joining that keeps a base path, JSON and form
+//! bodies, the session's auth header, timeouts, the user agent, a response size cap, retries
+//! with jittered backoff that honour `Retry-After`, an optional client-side rate limit, a
+//! `tracing` span per request, and the service's [`ErrorDecoder`].
+//!
+//! ```no_run
+//! # async fn run() -> omniauth_types::Result<()> {
+//! use omniauth_types::transport::Transport;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct ServerInfo { version: String }
+//!
+//! let transport = Transport::builder("goscrobble", "https://scrobble.example/api/v1")?.build()?;
+//! let info: ServerInfo = transport.get("/serverinfo").send_json().await?;
+//! println!("{}", info.version);
+//! # Ok(()) }
+//! ```
+
+mod limit;
+mod request;
+mod response;
+mod retry;
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::Method;
+use url::Url;
+
+use crate::error::{Error, Result};
+
+pub use limit::RateLimit;
+pub use request::RequestBuilder;
+pub use response::{ErrorDecoder, Response, default_error};
+pub use retry::{RetryPolicy, Sleeper, TokioSleeper, parse_retry_after};
+
+/// The default cap on a response body: 4 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+/// The default time a request may take, answer included: 30 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A service's HTTP transport. Cheap to clone: clones share the connection pool and the
+/// rate limiter.
+#[derive(Clone)]
+pub struct Transport {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) service: &'static str,
+    pub(crate) base_url: Url,
+    pub(crate) http: reqwest::Client,
+    pub(crate) user_agent: http::HeaderValue,
+    pub(crate) timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) rate_limit: Option<RateLimit>,
+    pub(crate) max_response_bytes: usize,
+    pub(crate) decoder: Arc<dyn ErrorDecoder>,
+}
+
+impl Transport {
+    /// Starts building the transport of `service` at `base_url` (a path in it is kept:
+    /// `https://host/api/v1` + `/users` is `https://host/api/v1/users`).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) when `base_url` is not an
+    /// absolute `http`/`https` URL.
+    pub fn builder(service: &'static str, base_url: impl AsRef<str>) -> Result<TransportBuilder> {
+        let base_url = Url::parse(base_url.as_ref()).map_err(|err| {
+            Error::invalid_input(format!("invalid base url: {err}")).with_service(service)
+        })?;
+        Ok(TransportBuilder::new(service, base_url))
+    }
+
+    /// The service's name.
+    pub fn service(&self) -> &'static str {
+        self.inner.service
+    }
+
+    /// The base URL every route is joined to.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+
+    /// The underlying `reqwest` client (for protocols the transport does not speak).
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// The user agent sent with every request.
+    pub fn user_agent(&self) -> &http::HeaderValue {
+        &self.inner.user_agent
+    }
+
+    /// A request to `route`, a path template relative to the base URL whose `{name}` parts
+    /// are filled by [`RequestBuilder::path_param`]. The template, never the filled path or
+    /// the query, is what logs show.
+    pub fn request(&self, method: Method, route: &'static str) -> RequestBuilder {
+        RequestBuilder::new(self.clone(), method, route)
+    }
+
+    /// A `GET` of `route`.
+    pub fn get(&self, route: &'static str) -> RequestBuilder {
+        self.request(Method::GET, route)
+    }
+
+    /// A `POST` to `route`.
+    pub fn post(&self, route: &'static str) -> RequestBuilder {
+        self.request(Method::POST, route)
+    }
+
+    /// A `PATCH` of `route`.
+    pub fn patch(&self, route: &'static str) -> RequestBuilder {
+        self.request(Method::PATCH, route)
+    }
+
+    /// A `PUT` to `route`.
+    pub fn put(&self, route: &'static str) -> RequestBuilder {
+        self.request(Method::PUT, route)
+    }
+
+    /// A `DELETE` of `route`.
+    pub fn delete(&self, route: &'static str) -> RequestBuilder {
+        self.request(Method::DELETE, route)
+    }
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("service", &self.inner.service)
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("timeout", &self.inner.timeout)
+            .field("retry", &self.inner.retry)
+            .field("rate_limit", &self.inner.rate_limit)
+            .field("max_response_bytes", &self.inner.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Transport`]. Every service crate's `ClientBuilder` forwards its options here.
+#[must_use]
+pub struct TransportBuilder {
+    service: &'static str,
+    base_url: Url,
+    http: Option<reqwest::Client>,
+    user_agent: Option<String>,
+    timeout: Duration,
+    retry: RetryPolicy,
+    rate_limit: Option<RateLimit>,
+    max_response_bytes: usize,
+    allow_insecure_http: bool,
+    decoder: Arc<dyn ErrorDecoder>,
+}
+
+impl TransportBuilder {
+    fn new(service: &'static str, base_url: Url) -> Self {
+        Self {
+            service,
+            base_url,
+            http: None,
+            user_agent: None,
+            timeout: DEFAULT_TIMEOUT,
+            retry: RetryPolicy::default(),
+            rate_limit: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            allow_insecure_http: false,
+            decoder: Arc::new(default_error),
+        }
+    }
+
+    /// Sends through this `reqwest` client (for proxies, custom TLS roots). Build it with
+    /// `redirect(reqwest::redirect::Policy::none())`: auth endpoints must not follow redirects.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// The `User-Agent` header; by default `omniauth-types/<version>`, and service crates set
+    /// their own name and version.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// How long a request may take, answer included (default 30 s). Requests can override it.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The retry policy (default: [`RetryPolicy::default`]).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// A client-side rate limit every request waits for (default: none).
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    /// The largest response body accepted (default 4 MiB); a larger one is an
+    /// [`ErrorKind::Decode`](crate::ErrorKind::Decode) error.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
+    /// Allows `http://` to a host that is not loopback. Off by default: tokens would cross
+    /// the network in clear text.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// The service's error decoder (default: [`default_error`]).
+    pub fn error_decoder(mut self, decoder: impl ErrorDecoder) -> Self {
+        self.decoder = Arc::new(decoder);
+        self
+    }
+
+    /// Builds the transport.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for a base URL that is not
+    /// `http`/`https`, has a query or credentials, or is `http://` to a non-loopback host
+    /// without [`allow_insecure_http`](Self::allow_insecure_http);
+    /// [`ErrorKind::Transport`](crate::ErrorKind::Transport) when the HTTP client cannot be
+    /// built.
+    pub fn build(self) -> Result<Transport> {
+        let service = self.service;
+        let invalid = |message: String| Error::invalid_input(message).with_service(service);
+        let url = &self.base_url;
+        match url.scheme() {
+            "https" => {}
+            "http" if self.allow_insecure_http || is_loopback(url) => {}
+            "http" => {
+                return Err(invalid(format!(
+                    "refusing http:// to {}: use https, or allow insecure http explicitly",
+                    url.host_str().unwrap_or("")
+                )));
+            }
+            other => return Err(invalid(format!("unsupported base url scheme {other:?}"))),
+        }
+        if url.cannot_be_a_base() || url.host_str().is_none() {
+            return Err(invalid("the base url needs a host".into()));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(invalid(
+                "the base url must not have a query or fragment".into(),
+            ));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(invalid("the base url must not hold credentials".into()));
+        }
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| concat!("omniauth-types/", env!("CARGO_PKG_VERSION")).to_owned());
+        let user_agent = http::HeaderValue::try_from(user_agent)
+            .map_err(|_| invalid("the user agent is not a valid header value".into()))?;
+        let http = match self.http {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(Duration::from_secs(10))
+                .build()
+                .map_err(|err| Error::transport(err).with_service(service))?,
+        };
+        Ok(Transport {
+            inner: Arc::new(Inner {
+                service,
+                base_url: self.base_url,
+                http,
+                user_agent,
+                timeout: self.timeout,
+                retry: self.retry,
+                rate_limit: self.rate_limit,
+                max_response_bytes: self.max_response_bytes,
+                decoder: self.decoder,
+            }),
+        })
+    }
+}
+
+impl fmt::Debug for TransportBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportBuilder")
+            .field("service", &self.service)
+            .field("base_url", &self.base_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether the URL's host is on this machine (`localhost`, 127.0.0.0/8, `::1`).
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => {
+            domain.eq_ignore_ascii_case("localhost")
+                || domain.to_ascii_lowercase().ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    fn build(url: &str) -> Result<Transport> {
+        Transport::builder("test", url)?.build()
+    }
+
+    #[test]
+    fn http_is_refused_off_loopback_unless_allowed() {
+        assert!(build("http://127.0.0.1:9/").is_ok());
+        assert!(build("http://127.8.0.1/").is_ok());
+        assert!(build("http://localhost:3000/api").is_ok());
+        assert!(build("http://[::1]:80/").is_ok());
+        assert!(build("https://example.com/").is_ok());
+        let err = build("http://example.com/").unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("refusing http://"), "{err}");
+        assert!(build("http://192.168.1.2/").is_err());
+        let allowed = Transport::builder("test", "http://example.com/")
+            .unwrap()
+            .allow_insecure_http(true)
+            .build();
+        assert!(allowed.is_ok());
+    }
+
+    #[test]
+    fn odd_base_urls_are_refused() {
+        for url in [
+            "ftp://example.com/",
+            "https://example.com/?a=b",
+            "https://u:p@example.com/",
+            "mailto:a@b.c",
+        ] {
+            let err = build(url).unwrap_err();
+            assert_eq!(err.kind(), &ErrorKind::InvalidInput, "{url}");
+            assert!(!err.to_string().contains(":p@"));
+        }
+        assert_eq!(
+            Transport::builder("test", "not a url").unwrap_err().kind(),
+            &ErrorKind::InvalidInput
+        );
+    }
+
+    #[test]
+    fn transports_are_send_sync_and_cheap_to_clone() {
+        fn assert_traits<T: Send + Sync + Clone + 'static>() {}
+        assert_traits::<Transport>();
+        let transport = build("https://example.com/base").unwrap();
+        assert!(!format!("{transport:?}").is_empty());
+        assert_eq!(transport.clone().base_url().path(), "/base");
+    }
+}

@@ -1,0 +1,447 @@
+//! One request: built, sent (and retried where safe), read within the cap, and checked.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tracing::Instrument as _;
+use url::Url;
+
+use super::{Response, Transport};
+use crate::error::{Error, Result};
+use crate::secret::SecretValue;
+use crate::session::Session;
+
+/// A request being built. Finish it with [`send_json`](Self::send_json),
+/// [`send`](Self::send), [`send_empty`](Self::send_empty) or [`send_raw`](Self::send_raw).
+#[must_use = "a request does nothing until it is sent"]
+pub struct RequestBuilder {
+    transport: Transport,
+    method: Method,
+    route: &'static str,
+    params: Vec<(&'static str, String)>,
+    query: Option<String>,
+    headers: HeaderMap,
+    body: Option<Bytes>,
+    timeout: Option<Duration>,
+    idempotent: bool,
+    login: bool,
+    sensitive: bool,
+    problem: Option<Error>,
+}
+
+impl RequestBuilder {
+    pub(super) fn new(transport: Transport, method: Method, route: &'static str) -> Self {
+        let idempotent = matches!(
+            method,
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+        );
+        Self {
+            transport,
+            method,
+            route,
+            params: Vec::new(),
+            query: None,
+            headers: HeaderMap::new(),
+            body: None,
+            timeout: None,
+            idempotent,
+            login: false,
+            sensitive: false,
+            problem: None,
+        }
+    }
+
+    /// Fills the `{name}` part of the route with `value`, encoded as one path segment (a `/`
+    /// in it cannot change the path).
+    pub fn path_param(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.params.push((name, value.into()));
+        self
+    }
+
+    /// Adds query parameters, serialized from `query` (a struct, a map, or pairs).
+    pub fn query<T: Serialize + ?Sized>(mut self, query: &T) -> Self {
+        match serde_urlencoded::to_string(query) {
+            Ok(encoded) if encoded.is_empty() => {}
+            Ok(encoded) => {
+                self.query = Some(match self.query.take() {
+                    Some(existing) => format!("{existing}&{encoded}"),
+                    None => encoded,
+                });
+            }
+            Err(err) => self.fail(Error::invalid_input(format!(
+                "cannot encode the query: {err}"
+            ))),
+        }
+        self
+    }
+
+    /// Sends `body` as JSON.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => self.set_body(bytes, "application/json"),
+            Err(err) => self.fail(Error::invalid_input(format!(
+                "cannot encode the body: {err}"
+            ))),
+        }
+        self
+    }
+
+    /// Sends `body` as `application/x-www-form-urlencoded`.
+    pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        match serde_urlencoded::to_string(body) {
+            Ok(encoded) => self.set_body(encoded.into_bytes(), "application/x-www-form-urlencoded"),
+            Err(err) => self.fail(Error::invalid_input(format!(
+                "cannot encode the form: {err}"
+            ))),
+        }
+        self
+    }
+
+    /// Sends `body` as is, with this content type.
+    pub fn body(mut self, body: impl Into<Bytes>, content_type: &'static str) -> Self {
+        self.body = Some(body.into());
+        self.headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static(content_type),
+        );
+        self
+    }
+
+    /// Authorizes the request with `session`'s token, the way its scheme says.
+    pub fn auth(mut self, session: &Session) -> Self {
+        if let Some((name, value)) = session.auth_header() {
+            self.headers.insert(name, value);
+        }
+        self
+    }
+
+    /// Adds a header. A value that is not a valid header is refused when sent.
+    pub fn header(mut self, name: HeaderName, value: impl AsRef<str>) -> Self {
+        match HeaderValue::try_from(value.as_ref()) {
+            Ok(value) => {
+                self.headers.insert(name, value);
+            }
+            Err(_) => self.fail(Error::invalid_input(format!(
+                "invalid value for header {name}"
+            ))),
+        }
+        self
+    }
+
+    /// Adds a header holding a secret, marked sensitive so no `Debug` shows it.
+    pub fn secret_header(mut self, name: HeaderName, value: &impl SecretValue) -> Self {
+        match HeaderValue::try_from(value.secret_str()) {
+            Ok(mut value) => {
+                value.set_sensitive(true);
+                self.headers.insert(name, value);
+            }
+            Err(_) => self.fail(Error::invalid_input(format!(
+                "invalid value for header {name}"
+            ))),
+        }
+        self
+    }
+
+    /// Overrides the transport's timeout for this request (logins that hash slowly).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Overrides whether sending the request twice is harmless (by default: `GET`, `HEAD`,
+    /// `PUT`, `DELETE` and `OPTIONS` are; `POST` and `PATCH` are not).
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Marks the request as a login: it is never sent twice, and its answer is sensitive.
+    pub fn login(mut self) -> Self {
+        self.login = true;
+        self.sensitive = true;
+        self
+    }
+
+    /// Marks the answer as holding secrets: decode errors keep no snippet of it.
+    pub fn sensitive_response(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+
+    /// Sends the request and decodes a successful answer as JSON.
+    ///
+    /// # Errors
+    /// The service decoder's error for a failed answer, [`ErrorKind::Decode`](crate::ErrorKind::Decode)
+    /// for a body of the wrong shape, [`ErrorKind::Transport`](crate::ErrorKind::Transport) when
+    /// no answer came.
+    pub async fn send_json<T: DeserializeOwned>(self) -> Result<T> {
+        let service = self.transport.service();
+        self.send()
+            .await?
+            .json()
+            .map_err(|err| err.with_service(service))
+    }
+
+    /// Sends the request and ignores the body of a successful answer.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub async fn send_empty(self) -> Result<()> {
+        self.send().await.map(drop)
+    }
+
+    /// Sends the request; a failed answer (as the service decoder judges) is an error.
+    ///
+    /// # Errors
+    /// The decoder's error, or a transport error.
+    pub async fn send(self) -> Result<Response> {
+        let decoder = self.transport.inner.decoder.clone();
+        let service = self.transport.service();
+        let response = self.send_raw().await?;
+        match decoder.decode(&response) {
+            Some(err) => Err(finish(err, service, Some(response.status()))),
+            None => Ok(response),
+        }
+    }
+
+    /// Sends the request and returns any answer, whatever its status, for callers that read
+    /// statuses themselves (a poll where 400 means "not yet", a redirect to read).
+    /// Retries still apply; a `429` or `5xx` that ends the retries is returned as an answer.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Transport`](crate::ErrorKind::Transport) when no answer came,
+    /// [`ErrorKind::Decode`](crate::ErrorKind::Decode) when the body is over the cap,
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for a request that could
+    /// not be built.
+    pub async fn send_raw(self) -> Result<Response> {
+        let service = self.transport.service();
+        let span = tracing::debug_span!(
+            "omniauth.request",
+            service,
+            method = %self.method,
+            route = self.route,
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+        );
+        self.run()
+            .instrument(span)
+            .await
+            .map_err(|err| finish(err, service, None))
+    }
+
+    fn set_body(&mut self, bytes: Vec<u8>, content_type: &'static str) {
+        self.body = Some(Bytes::from(bytes));
+        self.headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static(content_type),
+        );
+    }
+
+    fn fail(&mut self, err: Error) {
+        self.problem.get_or_insert(err);
+    }
+
+    fn url(&self) -> Result<Url> {
+        let mut url = self.transport.base_url().clone();
+        {
+            let mut segments = url
+                .path_segments_mut()
+                .map_err(|()| Error::invalid_input("the base url cannot take a path"))?;
+            segments.pop_if_empty();
+            for part in self.route.split('/').filter(|part| !part.is_empty()) {
+                match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                    Some(name) => {
+                        let value = self
+                            .params
+                            .iter()
+                            .find(|(n, _)| *n == name)
+                            .map(|(_, value)| value.as_str())
+                            .ok_or_else(|| {
+                                Error::invalid_input(format!(
+                                    "no value for {{{name}}} in {}",
+                                    self.route
+                                ))
+                            })?;
+                        if value.is_empty() || value == "." || value == ".." {
+                            return Err(Error::invalid_input(format!(
+                                "{{{name}}} must not be empty, . or .."
+                            )));
+                        }
+                        segments.push(value);
+                    }
+                    None => {
+                        segments.push(part);
+                    }
+                }
+            }
+        }
+        url.set_query(self.query.as_deref());
+        Ok(url)
+    }
+
+    async fn run(mut self) -> Result<Response> {
+        if let Some(problem) = self.problem.take() {
+            return Err(problem);
+        }
+        let url = self.url()?;
+        let inner = self.transport.inner.clone();
+        let retry = &inner.retry;
+        let mut delays = retry.backoff_delays();
+        let mut attempts = 0_u32;
+        loop {
+            attempts += 1;
+            tracing::Span::current().record("attempts", attempts);
+            if let Some(limit) = &inner.rate_limit {
+                limit.acquire().await;
+            }
+            let outcome = self.attempt(&url).await;
+            let (retry_after, outcome) = match outcome {
+                Ok(response) => {
+                    tracing::Span::current().record("status", response.status.as_u16());
+                    let retryable_status = matches!(
+                        response.status,
+                        StatusCode::TOO_MANY_REQUESTS
+                            | StatusCode::BAD_GATEWAY
+                            | StatusCode::SERVICE_UNAVAILABLE
+                            | StatusCode::GATEWAY_TIMEOUT
+                    );
+                    if !(retryable_status && self.idempotent && !self.login) {
+                        return Ok(response);
+                    }
+                    (response.retry_after(), Ok(response))
+                }
+                Err(failure) => {
+                    let may_retry = !self.login && (failure.not_sent || self.idempotent);
+                    if !may_retry {
+                        return Err(failure.error);
+                    }
+                    (None, Err(failure.error))
+                }
+            };
+            let Some(backoff) = delays.next() else {
+                return outcome;
+            };
+            let Some(wait) = retry.delay_before_retry(backoff, retry_after) else {
+                return outcome;
+            };
+            match &outcome {
+                Ok(response) => {
+                    tracing::debug!(status = response.status.as_u16(), ?wait, "retrying");
+                }
+                Err(err) => tracing::debug!(error = %err, ?wait, "retrying"),
+            }
+            retry.sleep(wait).await;
+        }
+    }
+
+    async fn attempt(&self, url: &Url) -> Result<Response, Failure> {
+        let inner = &self.transport.inner;
+        let mut request = inner
+            .http
+            .request(self.method.clone(), url.clone())
+            .headers(self.headers.clone())
+            .header(http::header::USER_AGENT, inner.user_agent.clone())
+            .timeout(self.timeout.unwrap_or(inner.timeout));
+        if let Some(body) = &self.body {
+            request = request.body(body.clone());
+        }
+        let response = request.send().await.map_err(|err| Failure {
+            not_sent: err.is_connect(),
+            error: Error::transport(err.without_url()),
+        })?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = read_capped(response, inner.max_response_bytes, self.sensitive).await?;
+        Ok(Response {
+            status,
+            headers,
+            body,
+            route: self.route,
+            sensitive: self.sensitive,
+        })
+    }
+}
+
+impl fmt::Debug for RequestBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Headers are sensitive-marked where they hold secrets; the body is never shown.
+        f.debug_struct("RequestBuilder")
+            .field("service", &self.transport.service())
+            .field("method", &self.method)
+            .field("route", &self.route)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.as_ref().map(Bytes::len))
+            .field("login", &self.login)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A try that got no usable answer, and whether the request never left.
+struct Failure {
+    not_sent: bool,
+    error: Error,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Self {
+            not_sent: false,
+            error,
+        }
+    }
+}
+
+async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+    sensitive: bool,
+) -> Result<Bytes, Failure> {
+    let status = response.status();
+    let too_large = |len: u64, start: &[u8]| {
+        let err = if sensitive {
+            Error::decode_withheld(Some(status), start.len())
+        } else {
+            Error::decode(Some(status), start)
+        };
+        Failure::from(err.with_message(format!(
+            "the response body ({len} bytes or more) exceeds the {cap}-byte cap"
+        )))
+    };
+    if let Some(len) = response.content_length().filter(|len| *len > cap as u64) {
+        return Err(too_large(len, &[]));
+    }
+    let mut body = BytesMut::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > cap {
+                    body.extend_from_slice(&chunk);
+                    return Err(too_large(body.len() as u64, &body));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body.freeze()),
+            Err(err) => {
+                return Err(Failure::from(
+                    Error::transport(err.without_url()).with_status(status),
+                ));
+            }
+        }
+    }
+}
+
+fn finish(err: Error, service: &'static str, status: Option<StatusCode>) -> Error {
+    let err = if err.service().is_none() {
+        err.with_service(service)
+    } else {
+        err
+    };
+    match (err.status(), status) {
+        (None, Some(status)) => err.with_status(status),
+        _ => err,
+    }
+}

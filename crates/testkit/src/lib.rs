@@ -1,0 +1,11 @@
+#![doc = include_str!("../README.md")]
+
+mod fault;
+mod log;
+mod server;
+
+pub use fault::{Fault, FaultRule, Faults, RetryAfter};
+pub use log::{MAX_REQUEST_BYTES, RecordedRequest, RequestLog};
+pub use server::TestServer;
+
+// Emulators, one module a service (each from its spec in shared/specs, never from client code).
