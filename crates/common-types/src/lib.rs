@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod authenticator;
+pub mod endpoint;
 pub mod error;
 pub mod secret;
 pub mod session;

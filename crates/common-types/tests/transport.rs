@@ -593,3 +593,32 @@ impl std::io::Write for Logs {
         Ok(())
     }
 }
+
+#[tokio::test]
+async fn clones_of_a_transport_reuse_one_connection() {
+    let server = start().await;
+    let transport = Transport::builder("test", server.base_url())
+        .unwrap()
+        .build()
+        .unwrap();
+    for _ in 0..10 {
+        transport.clone().get("/user").send_empty().await.unwrap();
+    }
+    assert_eq!(server.requests().all().len(), 10);
+    assert_eq!(server.connections_accepted(), 1);
+}
+
+#[tokio::test]
+async fn a_large_body_under_the_cap_arrives_whole() {
+    let server = start().await;
+    server.faults().inject(FaultRule::new(
+        "/api/v1/user",
+        Fault::Oversized(3 * 1024 * 1024),
+    ));
+    let transport = Transport::builder("test", server.base_url())
+        .unwrap()
+        .build()
+        .unwrap();
+    let body: Value = transport.get("/user").send_json().await.unwrap();
+    assert_eq!(body["pad"].as_str().unwrap().len(), 3 * 1024 * 1024 - 10);
+}

@@ -9,3 +9,11 @@ pub use log::{MAX_REQUEST_BYTES, RecordedRequest, RequestLog};
 pub use server::TestServer;
 
 // Emulators, one module a service (each from its spec in shared/specs, never from client code).
+#[cfg(feature = "burgerauth")]
+pub mod burgerauth;
+#[cfg(feature = "goscrobble")]
+pub mod goscrobble;
+#[cfg(feature = "maillink")]
+pub mod maillink;
+#[cfg(feature = "resonite")]
+pub mod resonite;

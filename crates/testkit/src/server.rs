@@ -1,8 +1,11 @@
 //! A real HTTP server on 127.0.0.1, on a port of its own, for one test.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::Router;
+use axum::serve::ListenerExt as _;
 use tokio::sync::oneshot;
 
 use crate::fault::{self, Faults};
@@ -26,6 +29,7 @@ pub struct TestServer {
     base_url: String,
     log: RequestLog,
     faults: Faults,
+    connections: Arc<AtomicUsize>,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -59,6 +63,11 @@ impl TestServer {
                 log::record,
             ));
         let (shutdown, stopped) = oneshot::channel::<()>();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counter = connections.clone();
+        let listener = listener.tap_io(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
         tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {
                 let _ = stopped.await;
@@ -73,6 +82,7 @@ impl TestServer {
             base_url,
             log,
             faults,
+            connections,
             shutdown: Some(shutdown),
         })
     }
@@ -100,6 +110,11 @@ impl TestServer {
     /// The fault switchboard.
     pub fn faults(&self) -> &Faults {
         &self.faults
+    }
+
+    /// How many TCP connections the server has accepted (to see a client reuse them).
+    pub fn connections_accepted(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
     }
 }
 

@@ -349,12 +349,12 @@ impl RequestBuilder {
         if let Some(body) = &self.body {
             request = request.body(body.clone());
         }
-        let response = request.send().await.map_err(|err| Failure {
+        let mut response = request.send().await.map_err(|err| Failure {
             not_sent: err.is_connect(),
             error: Error::transport(err.without_url()),
         })?;
         let status = response.status();
-        let headers = response.headers().clone();
+        let headers = std::mem::take(response.headers_mut());
         let body = read_capped(response, inner.max_response_bytes, self.sensitive).await?;
         Ok(Response {
             status,
@@ -414,17 +414,30 @@ async fn read_capped(
     if let Some(len) = response.content_length().filter(|len| *len > cap as u64) {
         return Err(too_large(len, &[]));
     }
+    // Most answers arrive in one chunk: keep it as is, and copy only when a second one comes.
+    let mut first: Option<Bytes> = None;
     let mut body = BytesMut::new();
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > cap {
+                let held = first.as_ref().map_or(0, Bytes::len) + body.len();
+                if held + chunk.len() > cap {
+                    if let Some(first) = first.take() {
+                        body.extend_from_slice(&first);
+                    }
                     body.extend_from_slice(&chunk);
                     return Err(too_large(body.len() as u64, &body));
                 }
-                body.extend_from_slice(&chunk);
+                match first.take() {
+                    None if body.is_empty() => first = Some(chunk),
+                    None => body.extend_from_slice(&chunk),
+                    Some(earlier) => {
+                        body.extend_from_slice(&earlier);
+                        body.extend_from_slice(&chunk);
+                    }
+                }
             }
-            Ok(None) => return Ok(body.freeze()),
+            Ok(None) => return Ok(first.unwrap_or_else(|| body.freeze())),
             Err(err) => {
                 return Err(Failure::from(
                     Error::transport(err.without_url()).with_status(status),

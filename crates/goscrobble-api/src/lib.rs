@@ -1,0 +1,31 @@
+#![doc = include_str!("../README.md")]
+
+mod admin;
+mod auth;
+mod authenticator;
+mod client;
+pub mod endpoints;
+mod error;
+mod ingress;
+mod jwt;
+pub mod model;
+mod music;
+mod rules;
+mod secret;
+mod site;
+mod user;
+
+pub use authenticator::GoScrobbleAuthenticator;
+pub use client::{Client, ClientBuilder, heavy_tier};
+pub use endpoints::ENDPOINTS;
+pub use error::{ERROR_ANSWERS, decode_error};
+pub use jwt::{Claims, session_from_token};
+pub use music::SITE_WIDE;
+pub use secret::{IngressKey, ResetToken};
+
+pub use omniauth_types::{
+    AccessToken, Error, ErrorKind, ExposeSecret, Password, RefreshToken, Result, Session,
+};
+
+/// The service name every [`Session`] and [`Error`] of this crate carries.
+pub const SERVICE: &str = "goscrobble";

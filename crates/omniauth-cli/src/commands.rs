@@ -1,0 +1,260 @@
+//! The commands that work on stored sessions: login, register, token, whoami, logout, status.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use omniauth::{
+    Authenticator, Credentials, Error, ErrorKind, ExposeSecret, FileStore, LoginOutcome,
+    PendingLogin, Result, Service, Session, SessionManager, TokenStore,
+};
+use serde_json::json;
+
+use crate::cli::{AccountArgs, LoginArgs, RegisterArgs};
+use crate::output::{session_json, session_line};
+use crate::{input, store};
+
+/// The extra under which the CLI keeps the base URL given at login.
+const BASE_URL: &str = "base_url";
+
+/// Where output goes, and in which form.
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    /// `--json`.
+    pub json: bool,
+}
+
+impl Out {
+    fn session(self, service: Service, account: &str, session: &Session) {
+        if self.json {
+            println!("{}", session_json(service.name(), account, session));
+        } else {
+            println!("{}", session_line(service.name(), account, session));
+        }
+    }
+}
+
+/// `omniauth login`.
+pub async fn login(args: LoginArgs, store: FileStore, out: Out) -> Result<()> {
+    let service: Service = args.service.into();
+    let authenticator = service.authenticator(args.base_url.as_deref())?;
+    let mut credentials = Credentials::default();
+    if let Some(username) = &args.username {
+        credentials = credentials.with_username(username);
+    }
+    if let Some(email) = &args.email {
+        credentials = credentials.with_email(email);
+    }
+    if service.needs_password() {
+        credentials = credentials.with_password(input::password(args.password_stdin)?);
+    }
+    if let Some(code) = &args.totp {
+        credentials = credentials.with_totp(omniauth::TotpCode::new(code.as_str()));
+    }
+    let mut outcome = authenticator.login(&credentials).await?;
+    let ask_for_code = matches!(outcome, LoginOutcome::SecondFactorRequired) && args.totp.is_none();
+    if let Some(code) = ask_for_code.then(input::totp_prompt).flatten() {
+        outcome = authenticator
+            .login(&credentials.clone().with_totp(code))
+            .await?;
+    }
+    let session = finish_login(outcome, args.wait).await?;
+    save(
+        service,
+        authenticator,
+        &args.account,
+        session,
+        args.base_url.as_deref(),
+        store,
+        out,
+    )
+    .await
+}
+
+/// `omniauth register`.
+pub async fn register(args: RegisterArgs, store: FileStore, out: Out) -> Result<()> {
+    let service: Service = args.service.into();
+    let authenticator = service.authenticator(args.base_url.as_deref())?;
+    let mut credentials = Credentials::username(&args.username);
+    if let Some(email) = &args.email {
+        credentials = credentials.with_email(email);
+    }
+    if service.needs_password() {
+        credentials = credentials.with_password(input::password(args.password_stdin)?);
+    }
+    if let LoginOutcome::Authenticated(session) = authenticator.register(&credentials).await? {
+        return save(
+            service,
+            authenticator,
+            &args.account,
+            session,
+            args.base_url.as_deref(),
+            store,
+            out,
+        )
+        .await;
+    }
+    if out.json {
+        println!(
+            "{}",
+            json!({"service": service.name(), "account": args.account, "registered": true})
+        );
+    } else {
+        println!(
+            "{}: registered {}; now log in",
+            service.name(),
+            args.username
+        );
+    }
+    Ok(())
+}
+
+/// `omniauth token`: the only command that prints a secret, because that is what it is for.
+pub async fn token(args: AccountArgs, store: FileStore, out: Out) -> Result<()> {
+    let manager = manager(&args, store).await?;
+    let session = manager.session().await?;
+    if out.json {
+        let expires_at = session.expires_at().map(|at| at.to_rfc3339());
+        println!(
+            "{}",
+            json!({"access_token": session.access_token().expose_secret(), "expires_at": expires_at})
+        );
+    } else {
+        println!("{}", session.access_token().expose_secret());
+    }
+    Ok(())
+}
+
+/// `omniauth whoami`.
+pub async fn whoami(args: AccountArgs, store: FileStore, out: Out) -> Result<()> {
+    let service: Service = args.service.into();
+    let manager = manager(&args, store).await?;
+    let session = manager.stored().await?;
+    if manager.authenticator().capabilities().validate {
+        manager.authenticator().validate(&session).await?;
+    }
+    out.session(service, &args.account, &session);
+    Ok(())
+}
+
+/// `omniauth logout`.
+pub async fn logout(args: AccountArgs, store: FileStore, out: Out) -> Result<()> {
+    let service: Service = args.service.into();
+    manager(&args, store).await?.logout().await?;
+    if out.json {
+        println!(
+            "{}",
+            json!({"service": service.name(), "account": args.account, "logged_out": true})
+        );
+    } else {
+        println!("{}/{}: logged out", service.name(), args.account);
+    }
+    Ok(())
+}
+
+/// `omniauth status`.
+pub async fn status(store: FileStore, out: Out) -> Result<()> {
+    let mut rows = Vec::new();
+    for key in store.keys().await? {
+        let (service, account) = store::split_key(&key);
+        if let Some(session) = store.load(&key).await? {
+            rows.push((service.to_owned(), account.to_owned(), session));
+        }
+    }
+    if out.json {
+        let list: Vec<_> = rows
+            .iter()
+            .map(|(s, a, session)| session_json(s, a, session))
+            .collect();
+        println!("{}", serde_json::Value::Array(list));
+    } else if rows.is_empty() {
+        println!("no stored sessions");
+    } else {
+        for (service, account, session) in &rows {
+            println!("{}", session_line(service, account, session));
+        }
+    }
+    Ok(())
+}
+
+/// A manager for the stored session, with the authenticator rebuilt from the stored base URL.
+async fn manager(args: &AccountArgs, store: FileStore) -> Result<SessionManager> {
+    let service: Service = args.service.into();
+    let key = store::key(service.name(), &args.account);
+    let session = store.load(&key).await?.ok_or_else(|| {
+        Error::new(ErrorKind::Unauthorized)
+            .with_service(service.name())
+            .with_message(format!(
+                "not logged in as {:?}: run `omniauth login {}`",
+                args.account,
+                service.name()
+            ))
+    })?;
+    let authenticator = service.authenticator(session.extra(BASE_URL))?;
+    Ok(SessionManager::new(authenticator, store, key))
+}
+
+async fn finish_login(outcome: LoginOutcome, wait: Option<u64>) -> Result<Session> {
+    match outcome {
+        LoginOutcome::Authenticated(session) => Ok(session),
+        LoginOutcome::SecondFactorRequired => Err(Error::new(ErrorKind::SecondFactorRequired)
+            .with_message("this account has a second factor: pass --totp CODE")),
+        LoginOutcome::ConfirmationPending(pending) => wait_for_confirmation(&pending, wait).await,
+        _ => Err(Error::new(ErrorKind::Unsupported)
+            .with_message("this login outcome is not known to this CLI")),
+    }
+}
+
+async fn wait_for_confirmation(pending: &PendingLogin, wait: Option<u64>) -> Result<Session> {
+    eprintln!("{}", pending.instructions());
+    if let Some(at) = pending.expires_at() {
+        eprintln!(
+            "The link works until {}. Follow only a link you asked for.",
+            at.to_rfc3339()
+        );
+    }
+    let spinner = std::io::stderr()
+        .is_terminal()
+        .then(|| tokio::spawn(spin()));
+    let result = match wait {
+        Some(seconds) => tokio::time::timeout(Duration::from_secs(seconds), pending.wait())
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::new(ErrorKind::Expired)
+                    .with_message(format!("no confirmation within {seconds} s (--wait)")))
+            }),
+        None => pending.wait().await,
+    };
+    if let Some(spinner) = spinner {
+        spinner.abort();
+        eprint!("\r\x1b[2K");
+    }
+    result
+}
+
+async fn spin() {
+    const FRAMES: [char; 4] = ['|', '/', '-', '\\'];
+    for frame in FRAMES.iter().cycle() {
+        eprint!("\r{frame} waiting for the confirmation…");
+        tokio::time::sleep(Duration::from_millis(120)).await;
+    }
+}
+
+async fn save(
+    service: Service,
+    authenticator: Box<dyn Authenticator>,
+    account: &str,
+    session: Session,
+    base_url: Option<&str>,
+    store: FileStore,
+    out: Out,
+) -> Result<()> {
+    let session = match base_url {
+        Some(url) => session.with_extra(BASE_URL, url),
+        None => session,
+    };
+    SessionManager::new(authenticator, store, store::key(service.name(), account))
+        .save(session.clone())
+        .await?;
+    out.session(service, account, &session);
+    Ok(())
+}

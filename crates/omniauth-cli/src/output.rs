@@ -1,0 +1,147 @@
+//! What the CLI prints, and the exit code each error kind ends in.
+
+use std::process::ExitCode;
+
+use omniauth::{Error, ErrorKind, Session};
+use serde_json::{Value, json};
+
+/// Exit codes, as documented in the README.
+pub mod code {
+    /// Anything not listed below.
+    pub const OTHER: u8 = 1;
+    /// The command line (or an input it carried) was wrong.
+    pub const USAGE: u8 = 2;
+    /// The server did not accept the credentials.
+    pub const INVALID_CREDENTIALS: u8 = 3;
+    /// The account has a second factor and no code was given.
+    pub const SECOND_FACTOR: u8 = 4;
+    /// A login is waiting for the user, or ran out of time.
+    pub const PENDING_OR_EXPIRED: u8 = 5;
+    /// No session, or the server no longer accepts it.
+    pub const UNAUTHORIZED: u8 = 6;
+    /// The server asked to slow down.
+    pub const RATE_LIMITED: u8 = 7;
+    /// The network or the server failed.
+    pub const NETWORK_OR_SERVER: u8 = 8;
+}
+
+/// The exit code an error ends the process with.
+pub fn exit_code(err: &Error) -> u8 {
+    match err.kind() {
+        ErrorKind::InvalidInput => code::USAGE,
+        ErrorKind::InvalidCredentials => code::INVALID_CREDENTIALS,
+        ErrorKind::SecondFactorRequired => code::SECOND_FACTOR,
+        ErrorKind::Pending | ErrorKind::Expired => code::PENDING_OR_EXPIRED,
+        ErrorKind::Unauthorized | ErrorKind::Forbidden => code::UNAUTHORIZED,
+        ErrorKind::RateLimited { .. } => code::RATE_LIMITED,
+        ErrorKind::Transport | ErrorKind::Api { .. } | ErrorKind::Decode { .. } => {
+            code::NETWORK_OR_SERVER
+        }
+        _ => code::OTHER,
+    }
+}
+
+/// The kind's name as printed (`invalid_credentials`, `rate_limited`, …).
+pub fn kind_name(err: &Error) -> &'static str {
+    match err.kind() {
+        ErrorKind::InvalidCredentials => "invalid_credentials",
+        ErrorKind::SecondFactorRequired => "second_factor_required",
+        ErrorKind::AccountExists => "account_exists",
+        ErrorKind::Unauthorized => "unauthorized",
+        ErrorKind::Forbidden => "forbidden",
+        ErrorKind::NotFound => "not_found",
+        ErrorKind::RateLimited { .. } => "rate_limited",
+        ErrorKind::Pending => "pending",
+        ErrorKind::Expired => "expired",
+        ErrorKind::InvalidInput => "invalid_input",
+        ErrorKind::Unsupported => "unsupported",
+        ErrorKind::Api { .. } => "api",
+        ErrorKind::Decode { .. } => "decode",
+        ErrorKind::Transport => "transport",
+        ErrorKind::Store => "store",
+        _ => "error",
+    }
+}
+
+/// Reports `err` (stderr always; stdout too with `--json`) and returns the exit code.
+pub fn fail(err: &Error, json_mode: bool) -> ExitCode {
+    eprintln!("error: {}: {err}", kind_name(err));
+    if json_mode {
+        println!(
+            "{}",
+            json!({"error": {"kind": kind_name(err), "message": err.to_string()}})
+        );
+    }
+    ExitCode::from(exit_code(err))
+}
+
+/// The `whoami` object of a session: no secret in it.
+pub fn session_json(service: &str, account: &str, session: &Session) -> Value {
+    json!({
+        "service": service,
+        "account": account,
+        "user_id": session.user_id(),
+        "username": session.username(),
+        "expires_at": session.expires_at().map(|at| at.to_rfc3339()),
+    })
+}
+
+/// One line for people: service, account, user and expiry.
+pub fn session_line(service: &str, account: &str, session: &Session) -> String {
+    let user = match session.username() {
+        Some(name) => format!("{name} ({})", session.user_id()),
+        None => session.user_id().to_owned(),
+    };
+    let expiry = match session.expires_at() {
+        Some(at) if at <= chrono::Utc::now() => format!("expired {}", at.to_rfc3339()),
+        Some(at) => format!("expires {}", at.to_rfc3339()),
+        None => "no known expiry".to_owned(),
+    };
+    format!("{service}/{account}: {user}, {expiry}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use omniauth::{AccessToken, TokenScheme};
+
+    #[test]
+    fn every_documented_exit_code_has_its_kind() {
+        let cases = [
+            (ErrorKind::InvalidCredentials, 3),
+            (ErrorKind::SecondFactorRequired, 4),
+            (ErrorKind::Pending, 5),
+            (ErrorKind::Expired, 5),
+            (ErrorKind::Unauthorized, 6),
+            (ErrorKind::RateLimited { retry_after: None }, 7),
+            (ErrorKind::Transport, 8),
+            (
+                ErrorKind::Api {
+                    status: 500,
+                    message: String::new(),
+                },
+                8,
+            ),
+            (ErrorKind::InvalidInput, 2),
+            (ErrorKind::AccountExists, 1),
+        ];
+        for (kind, code) in cases {
+            assert_eq!(exit_code(&Error::new(kind.clone())), code, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn session_output_holds_no_secret() {
+        let session = Session::new(
+            "goscrobble",
+            "u-1",
+            AccessToken::new("secret-jwt"),
+            TokenScheme::Bearer,
+        )
+        .with_username("alice");
+        let json = session_json("goscrobble", "default", &session).to_string();
+        assert!(json.contains("\"user_id\":\"u-1\"") && !json.contains("secret-jwt"));
+        let line = session_line("goscrobble", "default", &session);
+        assert_eq!(line, "goscrobble/default: alice (u-1), no known expiry");
+    }
+}

@@ -1,0 +1,159 @@
+//! Building any service's authenticator from its name and a base URL.
+
+use std::fmt;
+use std::str::FromStr;
+
+use omniauth_types::{Authenticator, Error, Result};
+
+/// The services omniauth speaks to. Each is available when its cargo feature is on.
+///
+/// ```
+/// use omniauth::Service;
+///
+/// let service: Service = "goscrobble".parse()?;
+/// assert_eq!(service.name(), "goscrobble");
+/// assert!(service.default_base_url().is_none(), "self-hosted: a base URL is required");
+/// # Ok::<_, omniauth::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Service {
+    /// The Resonite cloud API.
+    Resonite,
+    /// A Burgerauth server (self-hosted).
+    Burgerauth,
+    /// A GoScrobble server (self-hosted).
+    GoScrobble,
+    /// An email-link login service (self-hosted).
+    Maillink,
+}
+
+impl Service {
+    /// Every service, whether or not its feature is on.
+    pub const ALL: [Self; 4] = [
+        Self::Resonite,
+        Self::Burgerauth,
+        Self::GoScrobble,
+        Self::Maillink,
+    ];
+
+    /// The name used in stores, logs and the CLI.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Resonite => "resonite",
+            Self::Burgerauth => "burgerauth",
+            Self::GoScrobble => "goscrobble",
+            Self::Maillink => "maillink",
+        }
+    }
+
+    /// The public deployment, for services that have one (Resonite); self-hosted services
+    /// have none and need a base URL.
+    pub fn default_base_url(self) -> Option<&'static str> {
+        match self {
+            Self::Resonite => Some("https://api.resonite.com"),
+            _ => None,
+        }
+    }
+
+    /// Whether a login takes a password (an email-link login does not).
+    pub fn needs_password(self) -> bool {
+        !matches!(self, Self::Maillink)
+    }
+
+    /// Whether this build includes the service (its cargo feature is on).
+    pub fn is_enabled(self) -> bool {
+        match self {
+            Self::Resonite => cfg!(feature = "resonite"),
+            Self::Burgerauth => cfg!(feature = "burgerauth"),
+            Self::GoScrobble => cfg!(feature = "goscrobble"),
+            Self::Maillink => cfg!(feature = "maillink"),
+        }
+    }
+
+    /// The service's authenticator for the deployment at `base_url` (or the default one).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) when a self-hosted service
+    /// gets no base URL, the URL is invalid, or the service's feature is off.
+    pub fn authenticator(self, base_url: Option<&str>) -> Result<Box<dyn Authenticator>> {
+        let url = base_url.or(self.default_base_url()).ok_or_else(|| {
+            Error::invalid_input(format!(
+                "{} is self-hosted: give the base URL of your server",
+                self.name()
+            ))
+        })?;
+        match self {
+            #[cfg(feature = "resonite")]
+            Self::Resonite => Ok(Box::new(crate::resonite::ResoniteAuthenticator::new(
+                crate::resonite::Client::new(url)?,
+            ))),
+            #[cfg(feature = "burgerauth")]
+            Self::Burgerauth => Ok(Box::new(crate::burgerauth::BurgerauthAuthenticator::new(
+                crate::burgerauth::Client::new(url)?,
+            ))),
+            #[cfg(feature = "goscrobble")]
+            Self::GoScrobble => Ok(Box::new(crate::goscrobble::GoScrobbleAuthenticator::new(
+                crate::goscrobble::Client::new(url)?,
+            ))),
+            #[cfg(feature = "maillink")]
+            Self::Maillink => Ok(Box::new(crate::maillink::MaillinkAuthenticator::new(
+                crate::maillink::Client::new(url)?,
+            ))),
+            #[allow(unreachable_patterns)] // Reached only when a feature is off.
+            _ => {
+                let _ = url;
+                Err(Error::invalid_input(format!(
+                    "this build of omniauth has no {} support: enable the `{}` feature",
+                    self.name(),
+                    self.name()
+                )))
+            }
+        }
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Service {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Self> {
+        Self::ALL.into_iter().find(|s| s.name().eq_ignore_ascii_case(name)).ok_or_else(|| {
+            Error::invalid_input(format!(
+                "unknown service {name:?}: expected resonite, burgerauth, goscrobble or maillink"
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for service in Service::ALL {
+            assert_eq!(service.name().parse::<Service>().unwrap(), service);
+            assert_eq!(service.to_string(), service.name());
+        }
+        assert!("myspace".parse::<Service>().is_err());
+        assert_eq!(
+            "GoScrobble".parse::<Service>().unwrap(),
+            Service::GoScrobble
+        );
+    }
+
+    #[test]
+    fn self_hosted_services_need_a_base_url() {
+        for service in [Service::Burgerauth, Service::GoScrobble, Service::Maillink] {
+            let err = service.authenticator(None).unwrap_err();
+            assert_eq!(err.kind(), &crate::ErrorKind::InvalidInput, "{service}");
+            assert!(err.to_string().contains("self-hosted"));
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Contacts of the signed-in user: `GET /users/{me}/contacts`.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use omniauth_types::{Result, Session};
+use serde::Serialize;
+
+use crate::client::{Client, check_session};
+use crate::error::CallKind;
+use crate::model::Contact;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Since {
+    last_status_update: String,
+}
+
+impl Client {
+    /// The signed-in user's contacts: `GET /users/{me}/contacts`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Unauthorized`](omniauth_types::ErrorKind::Unauthorized) for an expired or
+    /// revoked token.
+    #[tracing::instrument(skip_all, fields(user_id = session.user_id()))]
+    pub async fn contacts(&self, session: &Session) -> Result<Vec<Contact>> {
+        self.contacts_inner(session, None).await
+    }
+
+    /// The contacts whose status changed since `since`
+    /// (`GET /users/{me}/contacts?lastStatusUpdate=`).
+    ///
+    /// # Errors
+    /// As [`Client::contacts`].
+    #[tracing::instrument(skip_all, fields(user_id = session.user_id()))]
+    pub async fn contacts_changed_since(
+        &self,
+        session: &Session,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Contact>> {
+        self.contacts_inner(session, Some(since)).await
+    }
+
+    async fn contacts_inner(
+        &self,
+        session: &Session,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Contact>> {
+        check_session(session)?;
+        let mut request = self
+            .transport()
+            .get("/users/{userId}/contacts")
+            .path_param("userId", session.user_id())
+            .auth(session);
+        if let Some(since) = since {
+            request = request.query(&Since {
+                last_status_update: since.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            });
+        }
+        self.fetch(request, CallKind::Authenticated).await
+    }
+}

@@ -1,0 +1,446 @@
+//! The task that owns the socket: writes invocations and pings, reads records, correlates
+//! completions, detects silence, and reconnects with backoff (then replays subscriptions).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use omniauth_types::url::Url;
+use omniauth_types::{Error, ErrorKind, Result, Session};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use super::config::HubConfig;
+use super::connection::{Socket, open};
+use super::error::{duplicate, map_hub_error, transport};
+use super::events::{HubEvent, decode_event, is_session_update};
+use super::framing::{FrameDecoder, encode_record};
+use super::functions::decode_contacts;
+use super::protocol::{Envelope, PING, invocation_json, message_type};
+use super::subscriptions::{Subscription, Subscriptions};
+use crate::model::Message;
+
+/// The state of the connection, as the handle sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConnectionState {
+    /// Connected, handshake done.
+    Connected,
+    /// Dropped; reconnecting with backoff.
+    Reconnecting,
+    /// Ended for good.
+    Closed,
+}
+
+/// What a call's reply carries: the completion's raw result (`None` for fire-and-forget
+/// sends and void results).
+pub(crate) type Reply = Result<Option<Box<RawValue>>>;
+
+/// One call for the driver to send.
+pub(crate) struct Call {
+    pub(crate) target: String,
+    pub(crate) arguments: Vec<Value>,
+    /// Whether to send an invocation id and wait for the completion.
+    pub(crate) expects_completion: bool,
+    pub(crate) subscription: Option<Subscription>,
+    pub(crate) reply: oneshot::Sender<Reply>,
+}
+
+/// Counters shared with the handle.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) records: AtomicU64,
+    pub(crate) events: AtomicU64,
+    pub(crate) skipped_session_updates: AtomicU64,
+    pub(crate) reconnects: AtomicU64,
+}
+
+/// `MessageSent` echoes awaited by `send_text_message`, by message id.
+pub(crate) type EchoWaiters = Arc<Mutex<HashMap<String, oneshot::Sender<Message>>>>;
+
+pub(crate) enum Pending {
+    Caller(oneshot::Sender<Reply>),
+    ReplayedContacts,
+    Ignored,
+}
+
+/// Why a connection ended.
+enum End {
+    Dropped(Error),
+    ServerClose {
+        error: Option<Error>,
+        allow_reconnect: bool,
+    },
+    ClosedByUser,
+}
+
+pub(crate) struct Driver {
+    pub(crate) config: HubConfig,
+    pub(crate) url: Url,
+    pub(crate) session: Session,
+    pub(crate) commands: mpsc::Receiver<Call>,
+    pub(crate) events: mpsc::Sender<HubEvent>,
+    pub(crate) state: watch::Sender<ConnectionState>,
+    pub(crate) close: Arc<Notify>,
+    pub(crate) counters: Arc<Counters>,
+    pub(crate) subscriptions: Arc<Mutex<Subscriptions>>,
+    pub(crate) echoes: EchoWaiters,
+    pub(crate) pending: HashMap<String, Pending>,
+    pub(crate) next_id: u64,
+}
+
+impl Driver {
+    /// Runs until the connection ends for good.
+    pub(crate) async fn run(mut self, socket: Socket, decoder: FrameDecoder, early: Vec<String>) {
+        let mut connection = Some((socket, decoder, early, None::<u32>));
+        let final_error = loop {
+            let Some((socket, decoder, early, reconnected)) = connection.take() else {
+                break None;
+            };
+            self.state.send_replace(ConnectionState::Connected);
+            let end = self.serve(socket, decoder, early, reconnected).await;
+            let (reason, may_reconnect) = match end {
+                End::ClosedByUser => (None, false),
+                End::ServerClose {
+                    error,
+                    allow_reconnect,
+                } => (
+                    Some(error.unwrap_or_else(|| transport("the hub closed the connection"))),
+                    allow_reconnect,
+                ),
+                End::Dropped(error) => (Some(error), true),
+            };
+            let lost = reason
+                .as_ref()
+                .map_or_else(|| transport("the hub connection was closed"), duplicate);
+            self.fail_pending(&lost);
+            let reason = match reason {
+                Some(reason) if may_reconnect => reason,
+                other => break other,
+            };
+            tracing::debug!(error = %reason, "hub connection dropped; reconnecting");
+            self.state.send_replace(ConnectionState::Reconnecting);
+            self.emit(HubEvent::Disconnected(duplicate(&reason))).await;
+            match self.reconnect(reason).await {
+                Ok((socket, decoder, early, attempt)) => {
+                    self.counters.reconnects.fetch_add(1, Ordering::Relaxed);
+                    connection = Some((socket, decoder, early, Some(attempt)));
+                }
+                Err(error) => break error,
+            }
+        };
+        self.state.send_replace(ConnectionState::Closed);
+        self.commands.close();
+        let closed = final_error
+            .as_ref()
+            .map_or_else(|| transport("the hub connection is closed"), duplicate);
+        while let Ok(call) = self.commands.try_recv() {
+            let _ = call.reply.send(Err(duplicate(&closed)));
+        }
+        self.emit(HubEvent::Closed(final_error)).await;
+    }
+
+    /// Reconnects with backoff; `Err(None)` when closed meanwhile, `Err(Some)` when the
+    /// policy gives up or the token is refused.
+    async fn reconnect(
+        &mut self,
+        mut last: Error,
+    ) -> std::result::Result<(Socket, FrameDecoder, Vec<String>, u32), Option<Error>> {
+        let mut attempt = 0_u32;
+        loop {
+            attempt = attempt.saturating_add(1);
+            if !self.config.reconnect.allows(attempt) {
+                return Err(Some(last));
+            }
+            let delay = self.config.reconnect.delay(attempt);
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = self.close.notified() => return Err(None),
+            }
+            let opened = tokio::select! {
+                opened = open(&self.url, &self.session, &self.config.user_agent, self.config.handshake_timeout) => opened,
+                () = self.close.notified() => return Err(None),
+            };
+            match opened {
+                Ok((socket, decoder, early)) => return Ok((socket, decoder, early, attempt)),
+                Err(error) if error.kind() == &ErrorKind::Unauthorized => return Err(Some(error)),
+                Err(error) => {
+                    tracing::debug!(attempt, error = %error, "hub reconnect failed");
+                    last = error;
+                }
+            }
+        }
+    }
+
+    async fn serve(
+        &mut self,
+        mut socket: Socket,
+        mut decoder: FrameDecoder,
+        early: Vec<String>,
+        reconnected: Option<u32>,
+    ) -> End {
+        if let Some(attempt) = reconnected {
+            if let Err(error) = self.replay(&mut socket).await {
+                return End::Dropped(error);
+            }
+            self.emit(HubEvent::Reconnected { attempt }).await;
+        }
+        for record in early {
+            if let Some(end) = self.handle_record(&record).await {
+                return end;
+            }
+        }
+        let ping_every = self.config.ping_interval;
+        let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
+        ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_heard = Instant::now();
+        loop {
+            let silence = tokio::time::sleep_until(last_heard + self.config.server_timeout);
+            tokio::select! {
+                biased;
+                () = self.close.notified() => {
+                    let _ = socket.close(None).await;
+                    return End::ClosedByUser;
+                }
+                frame = socket.next() => {
+                    last_heard = Instant::now();
+                    let records = match frame {
+                        None => return End::Dropped(transport("the hub closed the connection")),
+                        Some(Err(err)) => return End::Dropped(transport("the hub connection failed").with_source(err)),
+                        Some(Ok(WsMessage::Text(text))) => decoder.push(text.as_str()),
+                        Some(Ok(WsMessage::Binary(bytes))) => decoder.push_bytes(&bytes),
+                        Some(Ok(WsMessage::Close(_))) => {
+                            return End::Dropped(transport("the hub closed the socket without a close message"));
+                        }
+                        Some(Ok(_)) => continue,
+                    };
+                    match records {
+                        Ok(records) => {
+                            for record in records {
+                                if let Some(end) = self.handle_record(&record).await {
+                                    let _ = socket.close(None).await;
+                                    return end;
+                                }
+                            }
+                        }
+                        Err(error) => self.emit(HubEvent::Malformed(error)).await,
+                    }
+                }
+                call = self.commands.recv() => {
+                    let Some(call) = call else {
+                        let _ = socket.close(None).await;
+                        return End::ClosedByUser;
+                    };
+                    if let Err(error) = self.send_call(&mut socket, call).await {
+                        return End::Dropped(error);
+                    }
+                }
+                _ = ping.tick() => {
+                    if let Err(err) = socket.send(WsMessage::text(encode_record(PING))).await {
+                        return End::Dropped(transport("the hub ping could not be sent").with_source(err));
+                    }
+                }
+                () = silence => {
+                    return End::Dropped(transport(format!(
+                        "the hub was silent for {} ms",
+                        self.config.server_timeout.as_millis()
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Writes one call; a write failure fails the caller and the connection.
+    async fn send_call(&mut self, socket: &mut Socket, call: Call) -> Result<()> {
+        if call.reply.is_closed() {
+            // The caller gave up (and got an error) while the connection was down.
+            return Ok(());
+        }
+        let id = call.expects_completion.then(|| self.take_id());
+        let json = match invocation_json(id.as_deref(), &call.target, &call.arguments) {
+            Ok(json) => json,
+            Err(error) => {
+                let _ = call.reply.send(Err(error));
+                return Ok(());
+            }
+        };
+        if let Err(err) = socket.send(WsMessage::text(encode_record(&json))).await {
+            let error = transport("the hub connection failed while sending").with_source(err);
+            let _ = call.reply.send(Err(duplicate(&error)));
+            return Err(error);
+        }
+        if let Some(subscription) = call.subscription {
+            self.subscriptions
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .record(subscription);
+        }
+        match id {
+            Some(id) => {
+                // Forget calls whose callers gave up (timed out) before their answer came.
+                self.pending
+                    .retain(|_, pending| !matches!(pending, Pending::Caller(s) if s.is_closed()));
+                self.pending.insert(id, Pending::Caller(call.reply));
+            }
+            None => {
+                let _ = call.reply.send(Ok(None));
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends every recorded subscription again (`InitializeStatus`'s answer becomes a
+    /// [`HubEvent::ContactsRefreshed`]).
+    async fn replay(&mut self, socket: &mut Socket) -> Result<()> {
+        let calls = self
+            .subscriptions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .replay();
+        for (target_name, arguments) in calls {
+            let id = self.take_id();
+            let json = invocation_json(Some(&id), target_name, &arguments)?;
+            socket
+                .send(WsMessage::text(encode_record(&json)))
+                .await
+                .map_err(|err| {
+                    transport("the hub connection failed while replaying").with_source(err)
+                })?;
+            let pending = if target_name == "InitializeStatus" {
+                Pending::ReplayedContacts
+            } else {
+                Pending::Ignored
+            };
+            self.pending.insert(id, pending);
+        }
+        Ok(())
+    }
+
+    async fn handle_record(&mut self, record: &str) -> Option<End> {
+        self.counters.records.fetch_add(1, Ordering::Relaxed);
+        let envelope = match Envelope::parse(record) {
+            Ok(envelope) => envelope,
+            Err(error) => {
+                self.emit(HubEvent::Malformed(error)).await;
+                return None;
+            }
+        };
+        match envelope.kind {
+            Some(message_type::INVOCATION) => {
+                let Some(target_name) = envelope.target.as_deref() else {
+                    self.emit(HubEvent::Malformed(malformed(
+                        record,
+                        "an invocation without a target",
+                    )))
+                    .await;
+                    return None;
+                };
+                if is_session_update(target_name) && !self.config.session_updates {
+                    // Skipped on the target alone: the payload was only scanned, never read.
+                    self.counters
+                        .skipped_session_updates
+                        .fetch_add(1, Ordering::Relaxed);
+                    return None;
+                }
+                let event = match decode_event(target_name, envelope.arguments) {
+                    Ok(event) => event,
+                    Err(error) => HubEvent::Malformed(error),
+                };
+                if let HubEvent::MessageSent(message) = &event {
+                    self.resolve_echo(message);
+                }
+                self.emit(event).await;
+            }
+            Some(message_type::COMPLETION) => self.complete(&envelope, record).await,
+            Some(message_type::CLOSE) => {
+                return Some(End::ServerClose {
+                    error: envelope.error.as_deref().map(map_hub_error),
+                    allow_reconnect: envelope.allow_reconnect.unwrap_or(false),
+                });
+            }
+            Some(message_type::PING | message_type::STREAM_ITEM) => {}
+            _ => {
+                self.emit(HubEvent::Malformed(malformed(
+                    record,
+                    "a record of an unknown type",
+                )))
+                .await;
+            }
+        }
+        None
+    }
+
+    async fn complete(&mut self, envelope: &Envelope<'_>, record: &str) {
+        let Some(id) = envelope.invocation_id.as_deref() else {
+            self.emit(HubEvent::Malformed(malformed(
+                record,
+                "a completion without an id",
+            )))
+            .await;
+            return;
+        };
+        let reply = match &envelope.error {
+            Some(error) => Err(map_hub_error(error)),
+            None => Ok(envelope.result.map(ToOwned::to_owned)),
+        };
+        match self.pending.remove(id) {
+            Some(Pending::Caller(sender)) => {
+                let _ = sender.send(reply);
+            }
+            Some(Pending::ReplayedContacts) => {
+                let event = reply
+                    .and_then(|raw| decode_contacts(raw.as_deref()))
+                    .map_or_else(HubEvent::Malformed, HubEvent::ContactsRefreshed);
+                self.emit(event).await;
+            }
+            Some(Pending::Ignored) => {}
+            None => {
+                tracing::debug!(invocation_id = id, "a completion for no pending invocation");
+            }
+        }
+    }
+
+    fn resolve_echo(&self, message: &Message) {
+        let waiter = self
+            .echoes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(message.id.as_str());
+        if let Some(waiter) = waiter {
+            let _ = waiter.send(message.clone());
+        }
+    }
+
+    fn fail_pending(&mut self, error: &Error) {
+        for (_, pending) in self.pending.drain() {
+            if let Pending::Caller(sender) = pending {
+                let message = format!(
+                    "the hub connection dropped before the answer came ({})",
+                    error.message().unwrap_or("no reason given")
+                );
+                let _ = sender.send(Err(duplicate(error).with_message(message)));
+            }
+        }
+    }
+
+    fn take_id(&mut self) -> String {
+        self.next_id += 1;
+        self.next_id.to_string()
+    }
+
+    async fn emit(&self, event: HubEvent) {
+        self.counters.events.fetch_add(1, Ordering::Relaxed);
+        // A receiver that is gone wants no events; the connection goes on for calls.
+        let _ = self.events.send(event).await;
+    }
+}
+
+fn malformed(record: &str, what: &str) -> Error {
+    Error::decode(None, record.as_bytes())
+        .with_service(crate::SERVICE)
+        .with_message(format!("the hub sent {what}"))
+}

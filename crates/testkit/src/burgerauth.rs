@@ -1,0 +1,245 @@
+//! Emulator of a self-hosted Burgerauth server, in both wire dialects: the Go server 1.3
+//! (the last one, the default) and the Python `hectabit-oauth2` 1.2 of the service doc.
+//!
+//! Written from `specs/burgerauth.md`, point by point:
+//!
+//! - **Accounts** are stored by the client-side password hash (the server never sees the
+//!   password) with a `migrated` flag; signup on 1.3 needs a 20-bit SHA-1 hashcash stamp
+//!   (`1:20:YYMMDD:signup:I love Burgerauth!!:<salt>:<counter>`), recorded as spent *before*
+//!   it is checked; a stamp with fewer than five fields drops the connection (the Go server
+//!   panics with no recovery middleware).
+//! - **Sessions** are 512-character `[A-Za-z0-9]` secret keys (1024 hex characters on 1.2),
+//!   with no expiry; [`Burgerauth::restart`] drops them with the pending codes and spent
+//!   stamps, as a restart of the real server does (users and apps persist).
+//! - **OAuth2**: apps with a client secret, one pending code per user, PKCE (`S256`, `plain`)
+//!   or secret redemption, `EdDSA` (Ed25519) JWTs with a JWKS and a discovery document served
+//!   as `text/html`; on 1.2, `POST /api/auth`, 1024-hex access and refresh tokens and HS256
+//!   id tokens.
+//! - **Replies**: the exact status codes and bodies of the spec (`{"error": …}` on 1.3,
+//!   `text/plain` on `/api/auth`, `{}` on 1.2, `null` lists, `"true"` strings), CORS headers
+//!   on every answer, `OPTIONS` answered 200.
+//!
+//! Routes: on 1.3 the JSON API (`/api/signup`, `/api/login`, `/api/changepassword`,
+//! `/api/userinfo`, `/api/secretkeyloggedin`, `/api/newauth`, `/api/listauth`,
+//! `/api/deleteauth`, `/api/deleteaccount`, `/api/sessions/list`, `/api/sessions/remove`,
+//! `/api/listusers` (broken, as on the server), `/api/version`, `/api/servicename`,
+//! `/api/uniqueid`, `/api/loggedin`, `/api/aeskeyshare`), OAuth (`GET /api/auth`,
+//! `POST /api/tokenauth`, `GET /userinfo`, `/.well-known/jwks.json`,
+//! `/.well-known/openid-configuration`) and the pages `/login`, `/signup`, `/app` as stubs;
+//! other HTML pages answer 404. On 1.2 the routes of the service doc, with `POST /api/auth`.
+//!
+//! [`BurgerauthBuilder::real_bugs`] switches on the real servers' known bugs, which are off
+//! by default (the documented behaviour): the username lookup compares the *stored name
+//! lowercased* with the name as sent (so `Alice` logs in only as `alice`, and `ALICE` can sign
+//! up next to `Alice`), a code can be redeemed by any registered client, and the 1.2 refresh
+//! token is never stored (refreshing fails, and the original code stays redeemable).
+//!
+//! # Assumptions (where the spec is silent)
+//! - `POST /api/changepassword` with `migration: true` marks the account migrated.
+//! - A stamp that does not have exactly seven fields (but at least five) is an
+//!   `Invalid hashcash stamp`.
+//! - `/api/sessions/remove` only removes sessions of the caller's own account.
+//! - 1.2: an unknown secret key on the management endpoints answers `401 {}` (the spec names
+//!   `500 {}` only for `/api/userinfo`); an unknown access token on `GET /userinfo` answers
+//!   `401 {}`; a code redeemed with a `client_id` other than the code's app answers `401 {}`;
+//!   codes are not limited to one per user; `POST /api/auth` with an unknown secret key
+//!   answers `401 {}`.
+//! - The redirect URI comparison "after appending a trailing `/` to both" is read as
+//!   making sure both end in one `/` (so `…/cb` and `…/cb/` match).
+//! - The issuer (`iss`, config `URL`) is the emulator's base URL unless set with
+//!   [`BurgerauthBuilder::issuer`].
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+//! use omniauth_testkit::burgerauth::{Burgerauth, Dialect};
+//!
+//! let server = Burgerauth::builder().dialect(Dialect::V1_2).start().await?;
+//! assert!(server.base_url().starts_with("http://127.0.0.1:"));
+//! server.add_user("alice", "0f".repeat(64), false);
+//! assert_eq!(server.user("alice").map(|u| u.migrated), Some(false));
+//! # Ok(()) }
+//! ```
+
+// Handlers answer early with a finished response, as gin handlers do.
+#![allow(clippy::result_large_err, clippy::struct_field_names)]
+
+mod go;
+mod go_oauth;
+mod hashcash;
+mod keys;
+mod python;
+mod state;
+mod wire;
+
+use std::sync::Arc;
+
+use crate::TestServer;
+
+pub use hashcash::{STAMP_BITS, STAMP_RESOURCE, STAMP_TAG};
+pub use state::UserSnapshot;
+
+use state::Emu;
+
+/// Which server the emulator plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    /// The Go server 1.3 (2024-08-05, the last one).
+    #[default]
+    V1_3,
+    /// The Python `hectabit-oauth2` 1.2 (the March–April 2024 builds with `POST /api/auth`).
+    V1_2,
+}
+
+/// Options of a [`Burgerauth`] emulator.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct BurgerauthBuilder {
+    dialect: Dialect,
+    real_bugs: bool,
+    issuer: Option<String>,
+    service_name: String,
+    key_id: String,
+    token_lifetime_secs: i64,
+}
+
+impl Default for BurgerauthBuilder {
+    fn default() -> Self {
+        Self {
+            dialect: Dialect::V1_3,
+            real_bugs: false,
+            issuer: None,
+            service_name: "Burgerauth".to_owned(),
+            key_id: "burgerauth".to_owned(),
+            token_lifetime_secs: 2_592_000,
+        }
+    }
+}
+
+impl BurgerauthBuilder {
+    /// The dialect (default 1.3).
+    pub fn dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = dialect;
+        self
+    }
+
+    /// Switches on the real servers' known bugs (see the module docs). Off by default.
+    pub fn real_bugs(mut self, on: bool) -> Self {
+        self.real_bugs = on;
+        self
+    }
+
+    /// The issuer (config `URL`) put in tokens and the discovery document; by default the
+    /// emulator's base URL.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// The name `/api/servicename` answers (config `IDENTIFIER`, default `Burgerauth`).
+    pub fn service_name(mut self, name: impl Into<String>) -> Self {
+        self.service_name = name.into();
+        self
+    }
+
+    /// The JWKS `kid` (config `KEY_ID`, default `burgerauth`). Token headers always say
+    /// `burgerauth`, as the real server's do.
+    pub fn key_id(mut self, kid: impl Into<String>) -> Self {
+        self.key_id = kid.into();
+        self
+    }
+
+    /// Seconds from `iat` to `exp` of 1.3 tokens (default 30 days). Negative values issue
+    /// tokens that are already expired.
+    pub fn token_lifetime_secs(mut self, seconds: i64) -> Self {
+        self.token_lifetime_secs = seconds;
+        self
+    }
+
+    /// Starts the emulator on a loopback port.
+    ///
+    /// # Errors
+    /// When no port can be bound or no key can be generated.
+    pub async fn start(self) -> std::io::Result<Burgerauth> {
+        let emu = Arc::new(Emu::new(&self).map_err(std::io::Error::other)?);
+        let router = match self.dialect {
+            Dialect::V1_3 => go::router(emu.clone()),
+            Dialect::V1_2 => python::router(emu.clone()),
+        };
+        let server = TestServer::start(router).await?;
+        let issuer = self.issuer.unwrap_or_else(|| server.base_url().to_owned());
+        emu.set_issuer(issuer);
+        Ok(Burgerauth { server, emu })
+    }
+}
+
+/// A running Burgerauth emulator. Dropping it stops the server.
+#[derive(Debug)]
+pub struct Burgerauth {
+    server: TestServer,
+    emu: Arc<Emu>,
+}
+
+impl Burgerauth {
+    /// Starts a 1.3 emulator with the documented behaviour.
+    ///
+    /// # Errors
+    /// When no port can be bound.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::builder().start().await
+    }
+
+    /// Options: dialect, real bugs, issuer, service name, key id, token lifetime.
+    pub fn builder() -> BurgerauthBuilder {
+        BurgerauthBuilder::default()
+    }
+
+    /// The base URL clients are built with.
+    pub fn base_url(&self) -> &str {
+        self.server.base_url()
+    }
+
+    /// The test server: request log and faults.
+    pub fn server(&self) -> &TestServer {
+        &self.server
+    }
+
+    /// The dialect served.
+    pub fn dialect(&self) -> Dialect {
+        self.emu.dialect
+    }
+
+    /// Simulates a server restart. On 1.3 sessions, pending codes and spent stamps vanish
+    /// (they live in the in-memory database) while users and apps stay; the 1.2 server keeps
+    /// everything in its database file, so there nothing changes.
+    pub fn restart(&self) {
+        self.emu.restart();
+    }
+
+    /// Creates an account directly, stored by its client-side hash (`password_hash` is what a
+    /// client sends as `password`), migrated or not — for example a legacy account whose hash
+    /// is the SHA3-512×128 one and `migrated` false.
+    pub fn add_user(&self, username: &str, password_hash: impl Into<String>, migrated: bool) {
+        self.emu.add_user(username, password_hash.into(), migrated);
+    }
+
+    /// An account by its exact stored username.
+    pub fn user(&self, username: &str) -> Option<UserSnapshot> {
+        self.emu.user(username)
+    }
+
+    /// How many authorization codes wait to be redeemed.
+    pub fn pending_codes(&self) -> usize {
+        self.emu.pending_codes()
+    }
+
+    /// How many sessions (secret keys) exist.
+    pub fn session_count(&self) -> usize {
+        self.emu.session_count()
+    }
+
+    /// Signs any claims as a 1.3 token with the server's key (header `alg` `EdDSA`, `kid`
+    /// `burgerauth`), to test how clients treat forged or expired tokens.
+    pub fn sign_jwt(&self, claims: &serde_json::Value) -> String {
+        self.emu.keys.sign(claims)
+    }
+}

@@ -1,0 +1,182 @@
+//! Reply shapes and request parsing shared by both dialects.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use serde_json::{Map, Value};
+
+pub(super) type Object = Map<String, Value>;
+
+/// A reply with this status, content type and body.
+pub(super) fn reply(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Body>,
+) -> Response {
+    let mut response = Response::new(body.into());
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// gin's `c.JSON`: `application/json; charset=utf-8`.
+pub(super) fn json(status: StatusCode, value: &Value) -> Response {
+    reply(status, "application/json; charset=utf-8", value.to_string())
+}
+
+/// `{"error": message}` with this status (1.3).
+pub(super) fn error(status: StatusCode, message: &str) -> Response {
+    json(status, &serde_json::json!({ "error": message }))
+}
+
+/// gin's `c.String`: `text/plain; charset=utf-8`.
+pub(super) fn text(status: StatusCode, body: &str) -> Response {
+    reply(status, "text/plain; charset=utf-8", body.to_owned())
+}
+
+/// An HTML page (the routes that only render templates).
+pub(super) fn html(body: &str) -> Response {
+    reply(StatusCode::OK, "text/html; charset=utf-8", body.to_owned())
+}
+
+/// 1.3's 500 body, naming the failing step.
+pub(super) fn internal(code: &str) -> Response {
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        &format!(
+            "Something went wrong on our end. Please report this bug at https://centrifuge.hectabit.org/Paperwork/Burgerauth and refer to the docs for more info. Your error code is: UNKNOWN-API-{code}"
+        ),
+    )
+}
+
+/// The Go server panicking in a handler with no recovery middleware: net/http drops the
+/// connection without an answer. (`resume_unwind` skips the panic hook, so tests stay quiet.)
+pub(super) fn drop_connection() -> ! {
+    std::panic::resume_unwind(Box::new(
+        "burgerauth emulator: handler panic (connection dropped)",
+    ))
+}
+
+/// The global middleware of both servers: CORS headers on every answer, `OPTIONS` → 200.
+pub(super) async fn cors(request: Request, next: Next) -> Response {
+    let mut response = if request.method() == Method::OPTIONS {
+        reply(StatusCode::OK, "text/plain; charset=utf-8", "")
+    } else {
+        next.run(request).await
+    };
+    let headers = response.headers_mut();
+    headers.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    headers.insert(
+        "access-control-allow-headers",
+        HeaderValue::from_static("*, Authorization"),
+    );
+    headers.insert(
+        "access-control-allow-methods",
+        HeaderValue::from_static("*"),
+    );
+    response
+}
+
+/// gin `ShouldBindJSON` into a map: any content type, an object or nothing.
+pub(super) fn go_object(body: &[u8]) -> Option<Object> {
+    match serde_json::from_slice(body) {
+        Ok(Value::Object(map)) => Some(map),
+        _ => None,
+    }
+}
+
+/// A string field of a 1.3 body (a missing or mistyped field is `None`).
+pub(super) fn str_field<'a>(body: &'a Object, key: &str) -> Option<&'a str> {
+    body.get(key)?.as_str()
+}
+
+/// Decodes `application/x-www-form-urlencoded` text strictly (Go's `ParseForm`): a bad
+/// percent escape is an error.
+pub(super) fn parse_form(raw: &str) -> Result<Vec<(String, String)>, ()> {
+    let mut pairs = Vec::new();
+    for part in raw.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = part.split_once('=').unwrap_or((part, ""));
+        pairs.push((unescape(key)?, unescape(value)?));
+    }
+    Ok(pairs)
+}
+
+fn unescape(text: &str) -> Result<String, ()> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3).ok_or(())?;
+                let hex = std::str::from_utf8(hex).map_err(|_| ())?;
+                out.push(u8::from_str_radix(hex, 16).map_err(|_| ())?);
+                i += 2;
+            }
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| ())
+}
+
+/// The first value of `key` in decoded pairs, or `""` (Go's `FormValue`/`Query`).
+pub(super) fn first<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// Whether the request's content type is `application/x-www-form-urlencoded`.
+pub(super) fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
+}
+
+/// The value of cookie `name`, if sent.
+pub(super) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The request's `User-Agent` (the session's "device").
+pub(super) fn user_agent(headers: &HeaderMap) -> String {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_decode_strictly() {
+        let pairs = parse_form("a=1&b=x+y%21&c").unwrap();
+        assert_eq!(first(&pairs, "b"), "x y!");
+        assert_eq!(first(&pairs, "c"), "");
+        assert_eq!(first(&pairs, "zz"), "");
+        assert!(parse_form("a=%zz").is_err());
+        assert!(parse_form("a=%2").is_err());
+    }
+}

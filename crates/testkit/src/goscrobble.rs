@@ -1,0 +1,381 @@
+//! Emulator of a self-hosted GoScrobble server (idanoo/GoScrobble 0.2.0, API v1 under
+//! `/api/v1`): JWT login, rotating refresh, registration, password reset, the REST API, and
+//! scrobble ingestion with the per-user ingress key.
+//!
+//! Written from `specs/goscrobble.md` (a reading of the server's Go source) and the service's
+//! authentication docs, never from a client. The server's odd corners are reproduced:
+//!
+//! - **Most failures are `200 {"error": "…"}`**; success is `200 {"message": "…"}` or a data
+//!   object. No handler sets a content type, so every JSON answer is `text/plain;
+//!   charset=utf-8` (Go's sniffing).
+//! - **401 and 400** come from Go's `http.Error`: `text/plain; charset=utf-8`,
+//!   `X-Content-Type-Options: nosniff`, body `{"error":"…"}` plus a newline. A malformed body
+//!   on login/register/sendreset is a 400 with Go's decoder message; on resetpassword, config
+//!   and the Jellyfin webhook it is `400 {"error":"Invalid JSON"}` (no newline).
+//! - **429** is `{"message":"Too many requests"}` without `Retry-After`, from token buckets per
+//!   tier: heavy 0.25/s burst 2, standard 5/s burst 5, light 10/s burst 10.
+//! - **JWTs** are HS512 with the claims `admin, email, exp, iat, mod, refresh_exp,
+//!   refresh_token, sub, username` (alphabetical, as Go marshals maps). Verification accepts
+//!   any HMAC algorithm with the secret, checks `exp` (valid while now ≤ exp), `iat` (not in
+//!   the future) and `nbf`, and does not re-check the user (except on admin routes). The
+//!   middleware deletes the first `"Bearer "` substring, so a bare token works too.
+//! - **Refresh** `{"token": <refresh_token claim>}` rotates (the old row is deleted). The real
+//!   servers' broken refresh (rows expired at insert) is the switch
+//!   [`GoScrobbleBuilder::broken_refresh`]: every refresh then answers `200 {"error":"Invalid
+//!   refresh token"}`.
+//! - **Unset `JWT_EXPIRY`** (a nanosecond default, so `exp == iat`) is
+//!   [`GoScrobbleBuilder::unset_expiry_env`].
+//! - **Ingress** takes the 32-letter key as `?key=`; key → user is cached for 24 hours on first
+//!   use, so a regenerated key or a deactivated account keeps working
+//!   ([`GoScrobble::flush_key_cache`] empties the cache). Dedupe: the last `title:album` per
+//!   user (and per `DeviceId` for Jellyfin) answers success without a new scrobble; for
+//!   Jellyfin it is checked before `ItemType`.
+//! - **Reset tokens** (16 letters) are not consumed; their expiry is enforced only by the
+//!   hourly sweeper ([`GoScrobble::run_reset_sweeper`]). `{"token"}` alone checks a token:
+//!   `{"valid":true}` or `{}`.
+//! - **Top-N objects** are keyed `"1".."N"` and emitted in string order (`"1","10","2"`).
+//!   Empty lists are `null`. `GET /user` has the key `ModifiedIP` (sic).
+//! - `StrictSlash`: a trailing slash answers `301` to the path without it; an unknown path is
+//!   `404 page not found` (plain text).
+//!
+//! # Assumptions (labelled; the spec does not settle them)
+//!
+//! - **Rate limits are keyed per emulator, not per connection**: the test server does not tell
+//!   routes the peer address, so all connections share one bucket per tier (stricter than the
+//!   server). Limits are **on** by default with the server's rates;
+//!   [`GoScrobbleBuilder::without_rate_limits`] and [`GoScrobbleBuilder::tier_rate`] change them.
+//! - **The limiter runs before authentication**, so an over-limit request is a 429 whatever
+//!   its token.
+//! - **Passwords are stored and compared in clear** (the server uses bcrypt cost 16, seconds
+//!   per call; the emulator answers at once).
+//! - **Clock**: the machine's clock moved by [`GoScrobble::advance`], used for JWT times,
+//!   refresh expiry, the key cache, the reset sweeper and top-N day windows.
+//! - **Lookups ignore ASCII case** (MySQL's `_ai_ci` collation of the 0.2.0 reference), and a
+//!   login needs an active account (else `Invalid Username or Password`).
+//! - **Check order**: register — disabled, decode, password length, username required,
+//!   username characters/length, email, existence; login — username, password; resetpassword —
+//!   password length, then token. An email passes when it has a valid shape (the server's MX
+//!   lookup is assumed to succeed; [`GoScrobbleBuilder::mx_lookup_fails`] makes every email
+//!   fail as on an offline server).
+//! - **`SendGrid`** succeeds by default; [`GoScrobbleBuilder::sendgrid_fails`] answers
+//!   [`SENDGRID_ERROR`] (the token is still stored and in the [`GoScrobble::outbox`]).
+//! - **Go decoder messages** are approximations of Go's wording (`EOF`, `unexpected EOF`,
+//!   `invalid character 'x' looking for beginning of value`, `json: cannot unmarshal … into Go
+//!   struct field …`, `parsing time …`).
+//! - **New accounts** get the timezone `Pacific/Auckland`; `PATCH /user` stores a timezone only
+//!   when it looks like an IANA name (`Area/City` or `UTC`), else ignores it silently.
+//! - **Navidrome** credentials are not pinged: any non-empty url/username/password is accepted
+//!   unless [`GoScrobble::set_navidrome_accepts`] says otherwise (`Failed to validate
+//!   credentials`).
+//! - **Ingestion**: an empty artist list or name, album or track answers `Failed to map
+//!   artist` / `album` / `track`; a multi-scrobbler `playDate` missing is the zero time.
+//! - **Unknown or malformed UUIDs**: `/artists|albums|tracks/{uuid}` answer `Invalid UUID`; the
+//!   top lists answer `Failed to fetch top artist` / `Failed to fetch top tracks` for a
+//!   malformed user UUID (an unknown one gives an empty object); listeners `Failed to fetch
+//!   combined scrobbles`; tracks of an artist/album `Failed to fetch tracks`; a user's
+//!   scrobbles `Failed to fetch scrobbles`.
+//! - **Meta** of lists: `count` = `total` = the number of items, `page` = 1.
+//! - **Stats** are computed per request (the server caches them in Redis for 5 minutes);
+//!   `users` counts active accounts.
+//! - **Not emulated**: image uploads (`/artists|albums/{uuid}/upload`), the Spotify OAuth
+//!   callback `/link/spotify`, the pull integrations (Spotify/Navidrome workers), CORS
+//!   headers, and everything outside `/api`.
+
+mod catalogue;
+mod ingress;
+mod routes;
+mod state;
+mod wire;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::TestServer;
+
+pub use state::{SENDGRID_ERROR, ScrobbleRecord, SentReset, Tier, TierRate, UserRecord};
+
+use state::{Config, Shared};
+
+/// The default `JWT_SECRET` of the emulator.
+pub const DEFAULT_JWT_SECRET: &[u8] = b"omniauth-testkit-goscrobble-secret";
+/// The default JWT lifetime (docs/config.md suggests 1800 s).
+pub const DEFAULT_JWT_EXPIRY: Duration = Duration::from_secs(1800);
+/// The default refresh-token lifetime (the development `.env`'s 604800 s).
+pub const DEFAULT_REFRESH_EXPIRY: Duration = Duration::from_secs(604_800);
+
+/// A running GoScrobble emulator. Dropping it stops the server.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+/// use omniauth_testkit::goscrobble::GoScrobble;
+///
+/// let server = GoScrobble::start().await?;
+/// let alice = server.add_user("alice", "correct horse", "alice@example.com");
+/// assert_eq!(alice.ingress_key.len(), 32);
+/// assert!(server.base_url().ends_with("/api/v1"));
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct GoScrobble {
+    server: TestServer,
+    shared: Arc<Shared>,
+}
+
+impl GoScrobble {
+    /// Starts an emulator with the default options.
+    ///
+    /// # Errors
+    /// When no loopback port can be bound.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::builder().start().await
+    }
+
+    /// Options: lifetimes, broken refresh, registration, rate tiers, offline quirks.
+    pub fn builder() -> GoScrobbleBuilder {
+        GoScrobbleBuilder::default()
+    }
+
+    /// The base URL to build a client with (`http://127.0.0.1:PORT/api/v1`).
+    pub fn base_url(&self) -> &str {
+        self.server.base_url()
+    }
+
+    /// The server: its request log and fault switchboard.
+    pub fn server(&self) -> &TestServer {
+        &self.server
+    }
+
+    /// Creates an active account directly (email may be `""`).
+    pub fn add_user(&self, username: &str, password: &str, email: &str) -> UserRecord {
+        self.shared.add_user(username, password, email)
+    }
+
+    /// The account named `username` (any case), as stored now.
+    pub fn user(&self, username: &str) -> Option<UserRecord> {
+        self.shared.user(username)
+    }
+
+    /// Makes `username` an admin (or not); `false` for an unknown user.
+    pub fn set_admin(&self, username: &str, admin: bool) -> bool {
+        self.shared.update_user(username, |u| u.admin = admin)
+    }
+
+    /// Makes `username` a moderator (or not); `false` for an unknown user.
+    pub fn set_moderator(&self, username: &str, moderator: bool) -> bool {
+        self.shared
+            .update_user(username, |u| u.moderator = moderator)
+    }
+
+    /// Links a Spotify username to the account (the OAuth callback is not emulated).
+    pub fn set_spotify_username(&self, username: &str, spotify: &str) -> bool {
+        self.shared
+            .update_user(username, |u| spotify.clone_into(&mut u.spotify_username))
+    }
+
+    /// Deletes nothing but makes the account inactive, as `PATCH /user {"active":…}` does.
+    pub fn deactivate(&self, username: &str) -> bool {
+        self.shared.update_user(username, |u| u.active = false)
+    }
+
+    /// Turns registration on or off (the DB config key `REGISTRATION_ENABLED`).
+    pub fn set_registration_enabled(&self, enabled: bool) {
+        self.shared
+            .set_config("REGISTRATION_ENABLED", if enabled { "1" } else { "0" });
+    }
+
+    /// Sets a config value (`SPOTIFY_API_ID`, `SPOTIFY_API_SECRET`, `LASTFM_API_KEY`,
+    /// `REGISTRATION_ENABLED`).
+    pub fn set_config(&self, key: &str, value: &str) {
+        self.shared.set_config(key, value);
+    }
+
+    /// The config table as stored.
+    pub fn config(&self) -> std::collections::BTreeMap<String, String> {
+        self.shared.config_map()
+    }
+
+    /// Whether Navidrome credentials validate (default `true`).
+    pub fn set_navidrome_accepts(&self, accepts: bool) {
+        self.shared.set_navidrome_accepts(accepts);
+    }
+
+    /// Every password-reset email "sent", oldest first (the control hook for reset tokens).
+    pub fn outbox(&self) -> Vec<SentReset> {
+        self.shared.outbox()
+    }
+
+    /// The token of the last reset email sent to `email`.
+    pub fn last_reset_token(&self, email: &str) -> Option<String> {
+        self.outbox()
+            .into_iter()
+            .rev()
+            .find(|sent| sent.email.eq_ignore_ascii_case(email))
+            .map(|sent| sent.token)
+    }
+
+    /// Runs the hourly sweeper once: deletes reset tokens older than their lifetime and
+    /// returns how many went.
+    pub fn run_reset_sweeper(&self) -> usize {
+        self.shared.sweep_resets()
+    }
+
+    /// How many refresh tokens of `username` are stored (rotation deletes the used one).
+    pub fn refresh_token_count(&self, username: &str) -> usize {
+        self.user(username)
+            .map_or(0, |u| self.shared.refresh_tokens_of(&u.uuid))
+    }
+
+    /// Every scrobble of `username`, in insertion order.
+    pub fn scrobbles_of(&self, username: &str) -> Vec<ScrobbleRecord> {
+        self.user(username)
+            .map(|u| self.shared.scrobbles_of(&u.uuid))
+            .unwrap_or_default()
+    }
+
+    /// Empties the Redis key → user cache of the ingress routes.
+    pub fn flush_key_cache(&self) {
+        self.shared.flush_key_cache();
+    }
+
+    /// Moves the emulated clock forward (tokens expire, the key cache and reset tokens age).
+    pub fn advance(&self, by: Duration) {
+        self.shared.advance(by);
+    }
+
+    /// The emulated server's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.shared.now()
+    }
+
+    /// The `JWT_SECRET`, to forge or inspect tokens in tests.
+    pub fn jwt_secret(&self) -> &[u8] {
+        &self.shared.config.jwt_secret
+    }
+}
+
+/// Options of a [`GoScrobble`] emulator.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct GoScrobbleBuilder {
+    config: Config,
+    registration_enabled: bool,
+    base_path: String,
+}
+
+impl Default for GoScrobbleBuilder {
+    fn default() -> Self {
+        Self {
+            config: Config {
+                jwt_secret: DEFAULT_JWT_SECRET.to_vec(),
+                jwt_expiry: DEFAULT_JWT_EXPIRY,
+                refresh_expiry: DEFAULT_REFRESH_EXPIRY,
+                broken_refresh: false,
+                rates: Some(HashMap::new()),
+                mx_lookup_fails: false,
+                sendgrid_fails: false,
+                reset_token_lifetime: Duration::from_secs(3600),
+            },
+            registration_enabled: true,
+            base_path: "/api/v1".to_owned(),
+        }
+    }
+}
+
+impl GoScrobbleBuilder {
+    /// `JWT_SECRET` (default [`DEFAULT_JWT_SECRET`]).
+    pub fn jwt_secret(mut self, secret: impl Into<Vec<u8>>) -> Self {
+        self.config.jwt_secret = secret.into();
+        self
+    }
+
+    /// `JWT_EXPIRY` (whole seconds count; default 1800 s).
+    pub fn jwt_expiry(mut self, expiry: Duration) -> Self {
+        self.config.jwt_expiry = expiry;
+        self
+    }
+
+    /// `REFRESH_EXPIRY` (default 604800 s).
+    pub fn refresh_expiry(mut self, expiry: Duration) -> Self {
+        self.config.refresh_expiry = expiry;
+        self
+    }
+
+    /// Both lifetimes unset: the server's defaults are 86400 and 604800 *nanoseconds*, so
+    /// `exp == iat` and `refresh_exp == iat`.
+    pub fn unset_expiry_env(mut self) -> Self {
+        self.config.jwt_expiry = Duration::from_nanos(86_400);
+        self.config.refresh_expiry = Duration::from_nanos(604_800);
+        self
+    }
+
+    /// The real servers' refresh bug: refresh rows are expired when inserted, so every
+    /// refresh fails with `Invalid refresh token` (default: refresh works, as on a MySQL
+    /// server whose local time is ahead of UTC).
+    pub fn broken_refresh(mut self, broken: bool) -> Self {
+        self.config.broken_refresh = broken;
+        self
+    }
+
+    /// Whether registration starts enabled (default `true`).
+    pub fn registration_enabled(mut self, enabled: bool) -> Self {
+        self.registration_enabled = enabled;
+        self
+    }
+
+    /// No rate limiting at all.
+    pub fn without_rate_limits(mut self) -> Self {
+        self.config.rates = None;
+        self
+    }
+
+    /// Overrides one tier's bucket (the others keep the server's rates); turns limiting on.
+    pub fn tier_rate(mut self, tier: Tier, rate: TierRate) -> Self {
+        self.config
+            .rates
+            .get_or_insert_with(HashMap::new)
+            .insert(tier, rate);
+        self
+    }
+
+    /// Every registration email fails the MX lookup (`Invalid email address`), as on a
+    /// server without network.
+    pub fn mx_lookup_fails(mut self, fails: bool) -> Self {
+        self.config.mx_lookup_fails = fails;
+        self
+    }
+
+    /// `SendGrid` fails: `sendreset` answers [`SENDGRID_ERROR`] after storing the token.
+    pub fn sendgrid_fails(mut self, fails: bool) -> Self {
+        self.config.sendgrid_fails = fails;
+        self
+    }
+
+    /// How old a reset token must be for the sweeper to delete it (default 1 hour).
+    pub fn reset_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.config.reset_token_lifetime = lifetime;
+        self
+    }
+
+    /// The API's base path (default `/api/v1`).
+    pub fn base_path(mut self, path: impl Into<String>) -> Self {
+        self.base_path = path.into();
+        self
+    }
+
+    /// Starts the emulator.
+    ///
+    /// # Errors
+    /// When no loopback port can be bound.
+    pub async fn start(self) -> std::io::Result<GoScrobble> {
+        let shared = Arc::new(Shared::new(self.config, self.registration_enabled));
+        let app = routes::router(shared.clone(), &self.base_path);
+        let server = TestServer::start_at(app, &self.base_path).await?;
+        Ok(GoScrobble { server, shared })
+    }
+}

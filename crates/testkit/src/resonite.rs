@@ -1,0 +1,359 @@
+//! Emulator of the Resonite (SkyFrost) cloud REST API, served at the base URL's root like
+//! `https://api.resonite.com`.
+//!
+//! Written from `specs/resonite.md` (sections 1 and 4), which gathers what public clients and
+//! unofficial docs saw of the live API; nothing of it is official. What the spec states is
+//! reproduced; what it does not is an **assumption**, listed below.
+//!
+//! # Reproduced from the spec
+//!
+//! | request | answer |
+//! |---|---|
+//! | `POST /userSessions`, right credentials | `200 {"entity": UserSession, "configFiles": null}` with a base64 token (ends in `=`), `created`/`expire` with 7 fractional digits, and the storage leftovers `partitionKey`, `rowKey` (the token), `eTag` |
+//! | `POST /userSessions`, unknown user or wrong password | `400` `text/plain` [`INVALID_CREDENTIALS`] |
+//! | `POST /userSessions`, account with 2FA, `TOTP` header missing or wrong | `403` `text/plain` body `TOTP` |
+//! | `rememberMe: true` | the token lives 30 days |
+//! | `PATCH /userSessions` with `Authorization: res <userId>:<token>` | `204`, expiry moved to now + lifetime; nothing says the new expiry |
+//! | `DELETE /userSessions/{userId}/{token}` | the token stops working |
+//! | any authenticated route with a missing, expired or revoked token | `403` (not 401), empty body |
+//! | `GET /sessions` with `compatibilityHash`, `name`, `universeId`, `hostName`, `hostId`, `minActiveUsers`, `includeEmptyHeadless` (default **true**), `includeEnded`, `includeIncompatible` | JSON array of sessions with `sessionURLs`, `userID` in `sessionUsers`, numeric `outputDevice`, rich-text names |
+//! | `GET /sessions/{id}`, `GET /users/{id}`, `GET /users/{name}?byUsername=true` | the object, or `404` |
+//! | `GET /users?name=` | users whose name contains it (`2fa_login`, `supressBanEvasion`, `$type`-tagged `entitlements`) |
+//! | `GET /users/{me}/contacts[?lastStatusUpdate=]` | contacts with `latestMessageTime: "0001-01-01T00:00:00"` (no offset) |
+//! | `GET /users/{me}/messages?maxItems&unread&user&fromTime` | newest first, at most 100; non-text `content` is JSON in a string; `SessionInvite` content carries `PascalCase` `HasEnded`/`IsValid` |
+//! | a burst of requests | `429` |
+//!
+//! # Assumptions (not in the spec)
+//!
+//! - Error bodies: [`INVALID_CREDENTIALS`], [`TOTP_BODY`], [`INVALID_REQUEST`] (a body that
+//!   is not a JSON object, no identifier, no `secretMachineId`, an unknown `$type`, an
+//!   unreadable query value), [`UID_REQUIRED`] (`400` when the `UID` header is missing),
+//!   [`RATE_LIMITED`]; 403 and 404 have empty bodies. All `text/plain`.
+//! - `rememberMe: false` tokens live 1 day ([`ResoniteBuilder::token_lifetimes`]).
+//! - Input is read leniently like ASP.NET: body keys and query keys ignoring case
+//!   (`userName`, `ownerID`); usernames and emails match ignoring case.
+//! - A `sessionToken` re-login needs a live token of the same user and skips the TOTP check;
+//!   a `recoveryCode` replaces the TOTP code once.
+//! - The TOTP check compares with one code the test sets ([`Resonite::set_totp`]); no clock
+//!   is involved.
+//! - Logout answers `200` (empty); logging out a token that is not the caller's, or unknown,
+//!   is `404`; a caller whose own token is gone gets `403`.
+//! - `GET /sessions` never lists `Private` or `hideFromListing` sessions; `name` matches a
+//!   substring ignoring case; `compatibilityHash` filters unless `includeIncompatible=true`;
+//!   `includeEnded` defaults to false. `GET /sessions/{id}` is `404` for private sessions.
+//! - `GET /users/{id}` adds `email` (and the other own-account fields) when the caller is
+//!   authenticated as that user.
+//! - Contacts and messages of another user: `403`. `lastStatusUpdate` and `fromTime` must
+//!   be RFC 3339. `fromUserId` is read as a synonym of `user`.
+//! - `GET /stats/onlineStats`: the fields are invented (`captureTimestamp`,
+//!   `registeredUserCount`, `instanceCount`, `screenUserCount`, …): no source shows them.
+//! - `GET /testing/ping` and `/testing/healthCheck`: `200`, empty body.
+//! - Rate limit: a fixed window, by default 100 requests a minute for the whole server,
+//!   with no `Retry-After` (no source shows one); see [`ResoniteBuilder::rate_limit`].
+
+mod data;
+pub mod hub;
+mod routes;
+mod state;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use serde_json::Value;
+
+use crate::TestServer;
+
+pub use data::{NEVER, invite_content, timestamp};
+pub use hub::{Hub, HubInvocation};
+pub use state::{Account, AuthFailure, RateLimitConfig, ResoniteState, UserSessionRecord};
+
+use state::{Config, StoredContact, StoredMessage};
+
+/// The `400` body for unknown users and wrong passwords (resonitepy matches this text).
+pub const INVALID_CREDENTIALS: &str = "Invalid credentials";
+/// The `403` body when a second-factor code is needed or wrong.
+pub const TOTP_BODY: &str = "TOTP";
+/// Assumed `400` body for a request the server cannot read.
+pub const INVALID_REQUEST: &str = "Invalid request";
+/// Assumed `400` body for a login without the `UID` header.
+pub const UID_REQUIRED: &str = "UID header is required";
+/// Assumed `429` body.
+pub const RATE_LIMITED: &str = "Too many requests";
+/// The default server rate limit (assumed): 100 requests a minute.
+pub const DEFAULT_RATE_LIMIT: RateLimitConfig = RateLimitConfig {
+    max_requests: 100,
+    window: Duration::from_secs(60),
+    retry_after: None,
+};
+
+/// A running Resonite emulator. Dropping it stops the server.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+/// use omniauth_testkit::resonite::Resonite;
+///
+/// let resonite = Resonite::start().await?;
+/// let alice = resonite.add_account("alice", "alice@example.com", "pw");
+/// assert!(alice.starts_with("U-"));
+/// assert!(resonite.base_url().starts_with("http://127.0.0.1:"));
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Resonite {
+    server: TestServer,
+    state: Arc<ResoniteState>,
+    hub: Hub,
+}
+
+impl Resonite {
+    /// Starts an emulator with the default options.
+    ///
+    /// # Errors
+    /// When no loopback port can be bound.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::builder().start().await
+    }
+
+    /// Options: token lifetimes, rate limit.
+    pub fn builder() -> ResoniteBuilder {
+        ResoniteBuilder::default()
+    }
+
+    /// The base URL to build a client with (`http://127.0.0.1:PORT`).
+    pub fn base_url(&self) -> &str {
+        self.server.base_url()
+    }
+
+    /// The server: its request log and fault switchboard.
+    pub fn server(&self) -> &TestServer {
+        &self.server
+    }
+
+    /// The SignalR hub at `/hub`: its control surface.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// The shared state (accounts and user sessions), for routes mounted later (the hub).
+    pub fn state(&self) -> &Arc<ResoniteState> {
+        &self.state
+    }
+
+    /// Adds an account and returns its user id (`U-<username>`, as for migrated accounts).
+    pub fn add_account(&self, username: &str, email: &str, password: &str) -> String {
+        let user_id = format!("U-{username}");
+        let account = Account {
+            user_id: user_id.clone(),
+            username: username.to_owned(),
+            email: (!email.is_empty()).then(|| email.to_owned()),
+            password: password.to_owned(),
+            totp: None,
+            recovery_codes: Vec::new(),
+            registration_date: Utc::now() - TimeDelta::days(400),
+        };
+        let mut data = self.state.lock();
+        data.accounts.retain(|a| a.user_id != user_id);
+        data.accounts.push(account);
+        user_id
+    }
+
+    /// Turns 2FA on (or changes the accepted code) for an account; `None` turns it off.
+    pub fn set_totp(&self, user_id: &str, code: Option<&str>) {
+        self.with_account(user_id, |a| a.totp = code.map(str::to_owned));
+    }
+
+    /// Adds a recovery code that replaces the TOTP code once.
+    pub fn add_recovery_code(&self, user_id: &str, code: &str) {
+        self.with_account(user_id, |a| a.recovery_codes.push(code.to_owned()));
+    }
+
+    fn with_account(&self, user_id: &str, change: impl FnOnce(&mut Account)) {
+        if let Some(account) = self
+            .state
+            .lock()
+            .accounts
+            .iter_mut()
+            .find(|a| a.user_id == user_id)
+        {
+            change(account);
+        }
+    }
+
+    fn account(&self, user_id: &str) -> Option<Account> {
+        self.state
+            .lock()
+            .accounts
+            .iter()
+            .find(|a| a.user_id == user_id)
+            .cloned()
+    }
+
+    /// The user sessions (tokens) issued to a user and not revoked.
+    pub fn user_sessions(&self, user_id: &str) -> Vec<UserSessionRecord> {
+        let mut list: Vec<_> = self
+            .state
+            .lock()
+            .tokens
+            .values()
+            .filter(|r| r.user_id == user_id)
+            .cloned()
+            .collect();
+        list.sort_by_key(|r| r.created);
+        list
+    }
+
+    /// Makes a token expired now (the next authenticated call gets `403`).
+    pub fn expire_token(&self, token: &str) {
+        if let Some(record) = self.state.lock().tokens.get_mut(token) {
+            record.expire = Utc::now() - TimeDelta::seconds(1);
+        }
+    }
+
+    /// Revokes every token of a user.
+    pub fn revoke_all(&self, user_id: &str) {
+        self.state.lock().tokens.retain(|_, r| r.user_id != user_id);
+    }
+
+    /// A session hosted by `host` (a user id added before), with every odd field of the live
+    /// API; change it with `serde_json` and pass it to [`Resonite::add_session`].
+    ///
+    /// # Panics
+    /// When `host` is not an account of this emulator (a mistake in the test).
+    pub fn sample_session(&self, host: &str, session_id: &str, name: &str) -> Value {
+        let account = self
+            .account(host)
+            .expect("the host is an account of this emulator");
+        data::session(&account, session_id, name)
+    }
+
+    /// Publishes a session (any JSON object; `sessionId` identifies it).
+    pub fn add_session(&self, session: Value) {
+        let id = session.get("sessionId").cloned();
+        let mut data = self.state.lock();
+        data.sessions.retain(|s| s.get("sessionId") != id.as_ref());
+        data.sessions.push(session);
+    }
+
+    /// Makes `contact` a contact of `owner` with this status (`Accepted`, `Requested`, …),
+    /// changed now.
+    pub fn add_contact(&self, owner: &str, contact: &str, status: &str) {
+        let (Some(owner_account), Some(other)) = (self.account(owner), self.account(contact))
+        else {
+            return;
+        };
+        let json = data::contact(&owner_account, &other, status);
+        let mut data = self.state.lock();
+        let list = data.contacts.entry(owner.to_owned()).or_default();
+        list.retain(|c| c.json.get("id").and_then(Value::as_str) != Some(contact));
+        list.push(StoredContact {
+            json,
+            changed: Utc::now(),
+        });
+    }
+
+    /// Moves when a contact entry last changed (for `lastStatusUpdate`).
+    pub fn set_contact_changed(&self, owner: &str, contact: &str, changed: chrono::DateTime<Utc>) {
+        if let Some(list) = self.state.lock().contacts.get_mut(owner) {
+            for entry in list.iter_mut() {
+                if entry.json.get("id").and_then(Value::as_str) == Some(contact) {
+                    entry.changed = changed;
+                }
+            }
+        }
+    }
+
+    /// Puts a message into both mailboxes (sender's and recipient's copies), sent at `sent`,
+    /// unread. `content` goes in as given: for non-text types pass a JSON string (see
+    /// [`invite_content`]). Returns the id.
+    pub fn add_message(
+        &self,
+        sender: &str,
+        recipient: &str,
+        message_type: &str,
+        content: &str,
+        sent: chrono::DateTime<Utc>,
+    ) -> String {
+        let mut data = self.state.lock();
+        let mut id = String::new();
+        for owner in [sender, recipient] {
+            let mut json = data::message(owner, sender, recipient, message_type, content, sent);
+            if id.is_empty() {
+                json["id"].as_str().unwrap_or_default().clone_into(&mut id);
+            } else {
+                json["id"] = Value::String(id.clone());
+            }
+            data.messages
+                .entry(owner.to_owned())
+                .or_default()
+                .push(StoredMessage {
+                    json,
+                    send_time: sent,
+                });
+        }
+        id
+    }
+
+    /// Marks a message read in `owner`'s mailbox.
+    pub fn mark_read(&self, owner: &str, message_id: &str) {
+        if let Some(list) = self.state.lock().messages.get_mut(owner) {
+            for message in list.iter_mut() {
+                if message.json.get("id").and_then(Value::as_str) == Some(message_id) {
+                    message.json["readTime"] = Value::String(timestamp(Utc::now()));
+                }
+            }
+        }
+    }
+}
+
+/// Options of a [`Resonite`] emulator.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ResoniteBuilder {
+    remember_me_lifetime: Duration,
+    short_lifetime: Duration,
+    rate_limit: Option<RateLimitConfig>,
+}
+
+impl Default for ResoniteBuilder {
+    fn default() -> Self {
+        Self {
+            remember_me_lifetime: Duration::from_secs(30 * 24 * 3600),
+            short_lifetime: Duration::from_secs(24 * 3600),
+            rate_limit: Some(DEFAULT_RATE_LIMIT),
+        }
+    }
+}
+
+impl ResoniteBuilder {
+    /// Token lifetimes with and without `rememberMe` (default 30 days and 1 day).
+    pub fn token_lifetimes(mut self, remember_me: Duration, short: Duration) -> Self {
+        self.remember_me_lifetime = remember_me;
+        self.short_lifetime = short;
+        self
+    }
+
+    /// The server's rate limit (`None`: never 429).
+    pub fn rate_limit(mut self, limit: Option<RateLimitConfig>) -> Self {
+        self.rate_limit = limit;
+        self
+    }
+
+    /// Starts the emulator.
+    ///
+    /// # Errors
+    /// When no loopback port can be bound.
+    pub async fn start(self) -> std::io::Result<Resonite> {
+        let to_delta = |d: Duration| TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX);
+        let state = Arc::new(ResoniteState::new(Config {
+            remember_me_lifetime: to_delta(self.remember_me_lifetime),
+            short_lifetime: to_delta(self.short_lifetime),
+            rate_limit: self.rate_limit,
+        }));
+        let hub = Hub::new(state.clone());
+        let server = TestServer::start(routes::router(state.clone()).merge(hub.router())).await?;
+        Ok(Resonite { server, state, hub })
+    }
+}

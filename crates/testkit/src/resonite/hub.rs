@@ -1,0 +1,242 @@
+//! Emulator of the Resonite SignalR hub at `/hub` (spec §2): a stock ASP.NET Core hub
+//! speaking the JSON hub protocol over a direct WebSocket, authorized with the REST
+//! emulator's own user sessions.
+//!
+//! # Reproduced from the spec
+//!
+//! - The upgrade needs `Authorization: res <userId>:<token>` of a live token (`UID` is
+//!   optional); without it: `403`, empty body, no upgrade. No negotiate step is needed.
+//! - Records are JSON followed by `0x1E`, buffered across frames; text and binary frames
+//!   are both read. The handshake `{"protocol":"json","version":1}` is answered `{}`;
+//!   another protocol or version gets `{"error": …}` and the socket closes.
+//! - Pings `{"type":6}` every 15 s; a client silent for 30 s is dropped (ASP.NET defaults).
+//! - Functions (target names ignoring case): `InitializeStatus` → `{contacts: [contact +
+//!   userStatus]}`; `RequestStatus(userId|null, invisible)` → `ReceiveStatusUpdate`s;
+//!   `BroadcastStatus(status, {group, targetIds})`; `ListenOnContact(userId)`;
+//!   `ListenOnKey(key)`; `SendMessage(message)` → `MessageSent` echo to the sender's
+//!   connections (with `lastUpdateTime: "0001-01-01T00:00:00"`) and `ReceiveMessage` to the
+//!   recipient's; `MarkMessagesRead({senderId, ids, readTime})` → `MessagesRead` to the
+//!   sender; `UpdateContact(contact)` → `true`; `BroadcastSession`, `BroadcastSessionEnded`.
+//! - `ReceiveSessionUpdate` floods any connection, subscribed or not ([`Hub::flood_session_updates`]).
+//! - Completions carry `result` or `error`; invocations without an id get none.
+//! - Messages sent over the hub land in the REST mailboxes (`GET /users/{me}/messages`).
+//!
+//! # Assumptions (not in the spec)
+//!
+//! - Error texts are ASP.NET Core's: `Unknown hub method '<target>'`; arguments of the
+//!   wrong number or shape: `Failed to invoke '<target>' due to an error on the server.`;
+//!   handshake: `The protocol '<p>' is not supported.`, `The server does not support
+//!   version <v> of the 'json' protocol.`, `An unexpected error occurred during connection
+//!   handshake.`. A record that is not a JSON object (after the handshake) closes the
+//!   connection with `{"type":7,"error":"Connection closed with an error."}`.
+//! - Who gets a `ReceiveStatusUpdate` when a user's status changes: connections of users
+//!   who have that user as an `Accepted` contact *and* called `InitializeStatus` on that
+//!   connection, plus connections that called `ListenOnContact(user)`; group 2 narrows it
+//!   to `targetIds`, other groups are treated as "all contacts". An `Invisible` status is
+//!   shown to others as `Offline` with no sessions. A user who never broadcast is
+//!   `Offline`. `RequestStatus(null, _)` answers with every accepted contact's status,
+//!   `RequestStatus(id, _)` with that user's; `invisible` is ignored.
+//! - `SendMessage` needs an `id`, a known `recipientId`, and a `senderId` that is the caller
+//!   (or none); the contact relation is not checked. A message with an id already stored
+//!   replaces it.
+//! - `MarkMessagesRead` marks only messages from `senderId` to the caller, in both
+//!   mailboxes, and tells the sender only when something was marked.
+//! - `UpdateContact` with `Accepted` (or another status) stores the entry, `Ignored` or
+//!   `None` removes it; the other user gets a `Requested` entry when they had none. The
+//!   result is `false` for an unknown user.
+//! - `BroadcastSession`/`BroadcastSessionEnded` accept anything and do nothing.
+//! - `InitializeContacts` (a stream, SUD only) is not emulated: `Unknown hub method`.
+//! - `ReceiveSessionUpdate` for a `ListenOnKey` key goes to the listeners
+//!   ([`Hub::publish_session`]); floods go to every connection of a user.
+
+mod connection;
+mod functions;
+mod state;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::{HeaderMap, StatusCode};
+use serde_json::{Value, json};
+
+pub use state::HubInvocation;
+
+use super::state::ResoniteState;
+use state::{HubState, Out, invocation_frame, lock};
+
+/// The hub's control surface (from [`Resonite::hub`](super::Resonite::hub)).
+#[derive(Debug, Clone)]
+pub struct Hub {
+    state: Arc<HubState>,
+}
+
+impl Hub {
+    pub(crate) fn new(resonite: Arc<ResoniteState>) -> Self {
+        Self {
+            state: Arc::new(HubState::new(resonite)),
+        }
+    }
+
+    /// The `/hub` route.
+    pub(crate) fn router(&self) -> Router {
+        Router::new()
+            .route("/hub", get(upgrade))
+            .with_state(self.state.clone())
+    }
+
+    /// How often the server pings new connections (default 15 s).
+    pub fn set_ping_interval(&self, interval: Duration) {
+        let ms = u64::try_from(interval.as_millis()).unwrap_or(u64::MAX);
+        self.state.ping_interval_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// How long a client may stay silent before new connections drop it (default 30 s).
+    pub fn set_client_timeout(&self, timeout: Duration) {
+        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        self.state.client_timeout_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Stops (or resumes) the server's pings, on every connection.
+    pub fn set_pinging(&self, pinging: bool) {
+        self.state.pinging.store(pinging, Ordering::Relaxed);
+    }
+
+    /// How many connections of `user_id` are open (handshake done).
+    pub fn connections(&self, user_id: &str) -> usize {
+        lock(&self.state.conns)
+            .values()
+            .filter(|c| c.user_id == user_id)
+            .count()
+    }
+
+    /// How many handshakes succeeded since the start.
+    pub fn handshakes(&self) -> u64 {
+        self.state.handshakes.load(Ordering::Relaxed)
+    }
+
+    /// Every invocation received, in order.
+    pub fn invocations(&self) -> Vec<HubInvocation> {
+        lock(&self.state.invocations).clone()
+    }
+
+    /// Forgets the invocations received.
+    pub fn clear_invocations(&self) {
+        lock(&self.state.invocations).clear();
+    }
+
+    /// Drops every connection of `user_id` without a close message or a WebSocket close
+    /// (a network failure). Returns how many.
+    pub fn drop_connections(&self, user_id: &str) -> usize {
+        self.state.push(|c| c.user_id == user_id, || Out::Abort)
+    }
+
+    /// Sends a close message (`{"type":7, "error"?, "allowReconnect"?}`) to every
+    /// connection of `user_id`, then closes them. Returns how many.
+    pub fn close_connections(
+        &self,
+        user_id: &str,
+        error: Option<&str>,
+        allow_reconnect: Option<bool>,
+    ) -> usize {
+        self.state.push(
+            |c| c.user_id == user_id,
+            || Out::Close {
+                error: error.map(str::to_owned),
+                allow_reconnect,
+            },
+        )
+    }
+
+    /// Sends raw text frames, exactly as given (no separator added), to every connection
+    /// of `user_id`: split records, garbage. Returns how many connections got them.
+    pub fn send_raw_frames(&self, user_id: &str, frames: &[&str]) -> usize {
+        let conns = lock(&self.state.conns);
+        let mut reached = 0;
+        for conn in conns.values().filter(|c| c.user_id == user_id) {
+            let ok = frames
+                .iter()
+                .all(|f| conn.out.send(Out::Frame((*f).to_owned())).is_ok());
+            reached += usize::from(ok);
+        }
+        reached
+    }
+
+    /// Invokes `target(arguments…)` on every connection of `user_id` (an event the spec
+    /// lists, or any other). Returns how many.
+    pub fn send_event(&self, user_id: &str, target: &str, arguments: &Value) -> usize {
+        self.state
+            .invoke(|c| c.user_id == user_id, target, arguments)
+    }
+
+    /// Sends `Debug("flood start")`, `count` `ReceiveSessionUpdate`s of a realistic session
+    /// (about 1.5 KB each), then `Debug("flood done")` to every connection of `user_id`.
+    /// The records are built before the first is sent, so the markers time the delivery
+    /// alone. Returns how many connections got it.
+    pub fn flood_session_updates(&self, user_id: &str, count: usize) -> usize {
+        let host = self.state.resonite.lock().accounts.first().cloned();
+        let Some(host) = host else { return 0 };
+        let mut frames = Vec::with_capacity(count + 2);
+        frames.push(invocation_frame("Debug", &json!(["flood start"])));
+        for n in 0..count {
+            let session = super::data::session(&host, &format!("S-flood-{n}"), "Flood <b>test</b>");
+            frames.push(invocation_frame("ReceiveSessionUpdate", &json!([session])));
+        }
+        frames.push(invocation_frame("Debug", &json!(["flood done"])));
+        let conns = lock(&self.state.conns);
+        let mut reached = 0;
+        for conn in conns.values().filter(|c| c.user_id == user_id) {
+            let ok = frames
+                .iter()
+                .all(|frame| conn.out.send(Out::Frame(frame.clone())).is_ok());
+            reached += usize::from(ok);
+        }
+        reached
+    }
+
+    /// Sends a `ReceiveSessionUpdate` of `session` to the connections listening on its
+    /// `broadcastKey`. Returns how many.
+    pub fn publish_session(&self, session: &Value) -> usize {
+        let Some(key) = session.get("broadcastKey").and_then(Value::as_str) else {
+            return 0;
+        };
+        self.state.invoke(
+            |c| c.keys.contains(key),
+            "ReceiveSessionUpdate",
+            &json!([session]),
+        )
+    }
+
+    /// Sets `user_id`'s status as if it broadcast it to all contacts, and delivers it.
+    /// Returns how many connections got it.
+    pub fn set_status(&self, user_id: &str, status: Value) -> usize {
+        let mut status = status;
+        status["userId"] = Value::String(user_id.to_owned());
+        lock(&self.state.statuses).insert(user_id.to_owned(), status);
+        functions::deliver_status(&self.state, user_id, None)
+    }
+
+    /// The status `user_id` last broadcast, as stored.
+    pub fn status(&self, user_id: &str) -> Option<Value> {
+        lock(&self.state.statuses).get(user_id).cloned()
+    }
+}
+
+async fn upgrade(
+    State(hub): State<Arc<HubState>>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    let Ok(user_id) = hub.resonite.authorize(&headers) else {
+        return StatusCode::FORBIDDEN.into_response();
+    };
+    match ws {
+        Ok(ws) => ws.on_upgrade(move |socket| connection::run(socket, hub, user_id)),
+        Err(rejection) => rejection.into_response(),
+    }
+}

@@ -1,0 +1,237 @@
+//! The emulator's shared state: accounts, user sessions (tokens), and the data the routes
+//! serve. One type, so that a later hub route can authorize `res <userId>:<token>` with the
+//! same sessions.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use chrono::{DateTime, TimeDelta, Utc};
+use http::HeaderMap;
+use rand::RngCore as _;
+use serde_json::Value;
+
+/// An account of the emulator.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// `U-…`.
+    pub user_id: String,
+    /// The username (matched ignoring case).
+    pub username: String,
+    /// The email (matched ignoring case).
+    pub email: Option<String>,
+    /// The password.
+    pub password: String,
+    /// The TOTP code the server currently accepts, when 2FA is on.
+    pub totp: Option<String>,
+    /// Unused recovery codes.
+    pub recovery_codes: Vec<String>,
+    /// When the account was made.
+    pub registration_date: DateTime<Utc>,
+}
+
+/// A user session (a token) the emulator issued.
+#[derive(Debug, Clone)]
+pub struct UserSessionRecord {
+    /// Whose.
+    pub user_id: String,
+    /// The token.
+    pub token: String,
+    /// When issued.
+    pub created: DateTime<Utc>,
+    /// When it stops working.
+    pub expire: DateTime<Utc>,
+    /// Whether a 30-day token was asked for.
+    pub remember_me: bool,
+    /// The `UID` header of the login.
+    pub uid: String,
+    /// The `secretMachineId` of the login.
+    pub secret_machine_id: String,
+    /// How many times it was extended.
+    pub extensions: u32,
+}
+
+/// One message in a mailbox.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredMessage {
+    pub(crate) json: Value,
+    pub(crate) send_time: DateTime<Utc>,
+}
+
+/// One contact entry.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredContact {
+    pub(crate) json: Value,
+    pub(crate) changed: DateTime<Utc>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Data {
+    pub(crate) accounts: Vec<Account>,
+    pub(crate) tokens: HashMap<String, UserSessionRecord>,
+    pub(crate) sessions: Vec<Value>,
+    pub(crate) contacts: HashMap<String, Vec<StoredContact>>,
+    pub(crate) messages: HashMap<String, Vec<StoredMessage>>,
+    pub(crate) login_counter: i64,
+}
+
+/// The server's rate limit: at most `max_requests` in each `window`, then `429`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitConfig {
+    /// Requests allowed per window.
+    pub max_requests: u32,
+    /// The window.
+    pub window: Duration,
+    /// The `Retry-After` seconds sent with the 429 (none by default: no source shows one).
+    pub retry_after: Option<u64>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Window {
+    pub(crate) started: Instant,
+    pub(crate) count: u32,
+}
+
+/// Options fixed when the emulator starts.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) remember_me_lifetime: TimeDelta,
+    pub(crate) short_lifetime: TimeDelta,
+    pub(crate) rate_limit: Option<RateLimitConfig>,
+}
+
+/// Everything the emulator knows, shared by its routes (and by a hub route added later).
+#[derive(Debug)]
+pub struct ResoniteState {
+    pub(crate) data: Mutex<Data>,
+    pub(crate) config: Config,
+    pub(crate) window: Mutex<Window>,
+}
+
+/// Why a request is not authorized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// No `Authorization` header, or not `res <userId>:<token>`.
+    Missing,
+    /// The token is unknown (never issued, or revoked) or belongs to someone else.
+    Invalid,
+    /// The token has expired.
+    Expired,
+}
+
+impl ResoniteState {
+    pub(crate) fn new(config: Config) -> Self {
+        Self {
+            data: Mutex::new(Data::default()),
+            config,
+            window: Mutex::new(Window {
+                started: Instant::now(),
+                count: 0,
+            }),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Data> {
+        self.data.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Checks an `Authorization: res <userId>:<token>` header (scheme word in any case) and
+    /// returns the user id it authorizes.
+    ///
+    /// # Errors
+    /// Why it does not authorize; the routes answer `403` for all three.
+    pub fn authorize(&self, headers: &HeaderMap) -> Result<String, AuthFailure> {
+        let value = headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(AuthFailure::Missing)?;
+        let (scheme, credentials) = value.trim().split_once(' ').ok_or(AuthFailure::Missing)?;
+        if !scheme.eq_ignore_ascii_case("res") {
+            return Err(AuthFailure::Missing);
+        }
+        let (user_id, token) = credentials
+            .trim()
+            .split_once(':')
+            .ok_or(AuthFailure::Missing)?;
+        let data = self.lock();
+        let record = data.tokens.get(token).ok_or(AuthFailure::Invalid)?;
+        if record.user_id != user_id {
+            return Err(AuthFailure::Invalid);
+        }
+        if record.expire <= Utc::now() {
+            return Err(AuthFailure::Expired);
+        }
+        Ok(record.user_id.clone())
+    }
+
+    /// Counts a request against the rate limit; `false` when it is over.
+    pub(crate) fn admit(&self) -> bool {
+        let Some(limit) = self.config.rate_limit else {
+            return true;
+        };
+        let mut window = self.window.lock().unwrap_or_else(PoisonError::into_inner);
+        if window.started.elapsed() >= limit.window {
+            window.started = Instant::now();
+            window.count = 0;
+        }
+        window.count = window.count.saturating_add(1);
+        window.count <= limit.max_requests
+    }
+
+    pub(crate) fn issue(
+        &self,
+        user_id: &str,
+        remember_me: bool,
+        uid: &str,
+        secret_machine_id: &str,
+    ) -> UserSessionRecord {
+        let mut bytes = [0_u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        let token = base64::engine::general_purpose::STANDARD.encode(bytes);
+        let created = Utc::now();
+        let lifetime = if remember_me {
+            self.config.remember_me_lifetime
+        } else {
+            self.config.short_lifetime
+        };
+        let record = UserSessionRecord {
+            user_id: user_id.to_owned(),
+            token: token.clone(),
+            created,
+            expire: created + lifetime,
+            remember_me,
+            uid: uid.to_owned(),
+            secret_machine_id: secret_machine_id.to_owned(),
+            extensions: 0,
+        };
+        let mut data = self.lock();
+        data.login_counter += 1;
+        data.tokens.insert(token, record.clone());
+        record
+    }
+
+    /// Moves a token's expiry to now + its lifetime.
+    pub(crate) fn extend(&self, token: &str) -> bool {
+        let mut data = self.lock();
+        let Some(record) = data.tokens.get_mut(token) else {
+            return false;
+        };
+        let lifetime = if record.remember_me {
+            self.config.remember_me_lifetime
+        } else {
+            self.config.short_lifetime
+        };
+        record.expire = Utc::now() + lifetime;
+        record.extensions += 1;
+        true
+    }
+
+    pub(crate) fn token_from_headers(headers: &HeaderMap) -> Option<String> {
+        let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+        let (_, credentials) = value.trim().split_once(' ')?;
+        credentials
+            .split_once(':')
+            .map(|(_, token)| token.to_owned())
+    }
+}
