@@ -113,11 +113,8 @@ const ROWS: &[Row] = &[
         name: "oversized body",
         fault: || Fault::Oversized(OVERSIZED),
         expect: Expect::Decode,
-        // KNOWN ISSUE (reported, in omniauth-types, not ours to change): the transport turns a
-        // body over the cap into a failed attempt, which an idempotent read retries, although
-        // `RetryPolicy` documents only timeouts, dropped answers and 429/502/503/504 as
-        // retried. Harmless (bounded), but it downloads the oversized body three times.
-        read_retried: true,
+        // A body over the cap is the server's answer, not a dropped one: never sent again.
+        read_retried: false,
     },
     Row {
         name: "wrong content type",

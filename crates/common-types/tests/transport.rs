@@ -265,6 +265,11 @@ async fn a_body_over_the_cap_is_refused() {
         .build()
         .unwrap();
     let err = transport.get("/user").send_empty().await.unwrap_err();
+    assert_eq!(
+        server.requests().all().len(),
+        1,
+        "an oversized answer is not fetched again"
+    );
     assert!(
         matches!(
             err.kind(),

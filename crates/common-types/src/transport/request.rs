@@ -315,7 +315,8 @@ impl RequestBuilder {
                     (response.retry_after(), Ok(response))
                 }
                 Err(failure) => {
-                    let may_retry = !self.login && (failure.not_sent || self.idempotent);
+                    let may_retry =
+                        !self.login && !failure.answered && (failure.not_sent || self.idempotent);
                     if !may_retry {
                         return Err(failure.error);
                     }
@@ -351,6 +352,7 @@ impl RequestBuilder {
         }
         let mut response = request.send().await.map_err(|err| Failure {
             not_sent: err.is_connect(),
+            answered: false,
             error: Error::transport(err.without_url()),
         })?;
         let status = response.status();
@@ -383,6 +385,9 @@ impl fmt::Debug for RequestBuilder {
 /// A try that got no usable answer, and whether the request never left.
 struct Failure {
     not_sent: bool,
+    /// The server answered, and the answer itself is the problem (over the size cap): sending
+    /// again would fetch the same answer.
+    answered: bool,
     error: Error,
 }
 
@@ -390,6 +395,7 @@ impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         Self {
             not_sent: false,
+            answered: false,
             error,
         }
     }
@@ -407,9 +413,13 @@ async fn read_capped(
         } else {
             Error::decode(Some(status), start)
         };
-        Failure::from(err.with_message(format!(
-            "the response body ({len} bytes or more) exceeds the {cap}-byte cap"
-        )))
+        Failure {
+            not_sent: false,
+            answered: true,
+            error: err.with_message(format!(
+                "the response body ({len} bytes or more) exceeds the {cap}-byte cap"
+            )),
+        }
     };
     if let Some(len) = response.content_length().filter(|len| *len > cap as u64) {
         return Err(too_large(len, &[]));

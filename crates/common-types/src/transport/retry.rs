@@ -29,7 +29,8 @@ impl Sleeper for TokioSleeper {
 ///
 /// A request is sent again only when that cannot do harm: a connection that was never made
 /// (any request but a login), or, for idempotent requests, a timeout, a dropped answer, or a
-/// `429`, `502`, `503` or `504`. A login is never sent twice. Waits grow exponentially with
+/// `429`, `502`, `503` or `504`. A login is never sent twice, and an answer over the size cap is
+/// not fetched again. Waits grow exponentially with
 /// jitter; a server's `Retry-After` (either form) is honoured when it is no longer than
 /// [`max_retry_after`](Self::max_retry_after); a longer one is not waited for: the
 /// `RateLimited` error is returned with the server's value.
