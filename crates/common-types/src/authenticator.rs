@@ -135,6 +135,7 @@ impl LoginOutcome {
 }
 
 /// The answer of one poll of a pending login.
+#[allow(clippy::large_enum_variant)] // Answered a few times a minute: boxing would only burden callers.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum PollStatus {

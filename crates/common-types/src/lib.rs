@@ -15,7 +15,7 @@ pub use authenticator::{
 pub use error::{Error, ErrorKind, Result};
 pub use secret::{
     AccessToken, ClientSecret, ExposeSecret, Password, PkceVerifier, RefreshToken, SecretKey,
-    TotpCode,
+    SessionSecret, TotpCode,
 };
 pub use session::{Session, StoredSession, TokenScheme};
 pub use store::{FileStore, MemoryStore, TokenStore};

@@ -131,6 +131,11 @@ define_secret!(
     /// A PKCE code verifier (RFC 7636). Not `Clone`: it is used once, for one exchange.
     no_clone PkceVerifier
 );
+define_secret!(
+    /// A service-specific secret kept with a [`Session`](crate::Session) (a device secret, for
+    /// one), so that a stored session carries it.
+    SessionSecret
+);
 
 /// Implemented by every secret type (and references to one) so that
 /// [`serialize_exposed`] takes owned and borrowed secrets alike.
@@ -201,6 +206,7 @@ mod tests {
         assert_redacted(&ClientSecret::new(VALUE), "ClientSecret");
         assert_redacted(&TotpCode::new(VALUE), "TotpCode");
         assert_redacted(&PkceVerifier::new(VALUE), "PkceVerifier");
+        assert_redacted(&SessionSecret::new(VALUE), "SessionSecret");
         assert!(!format!("{:?}", Some(Password::new(VALUE))).contains(VALUE));
     }
 

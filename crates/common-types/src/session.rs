@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use http::{HeaderName, HeaderValue};
 use serde::{Deserialize, Serialize};
 
-use crate::secret::{AccessToken, ExposeSecret, RefreshToken};
+use crate::secret::{AccessToken, ExposeSecret, RefreshToken, SessionSecret};
 
 /// How a session's access token is sent on later calls.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +88,7 @@ pub struct Session {
     refresh_token: Option<RefreshToken>,
     refresh_expires_at: Option<DateTime<Utc>>,
     extra: BTreeMap<String, String>,
+    secret_extra: BTreeMap<String, SessionSecret>,
 }
 
 impl Session {
@@ -108,6 +109,7 @@ impl Session {
             refresh_token: None,
             refresh_expires_at: None,
             extra: BTreeMap::new(),
+            secret_extra: BTreeMap::new(),
         }
     }
 
@@ -142,6 +144,24 @@ impl Session {
     pub fn with_extra(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.extra.insert(key.into(), value.into());
         self
+    }
+
+    /// Keeps a service-specific secret with the session (a device secret). Its `Debug` shows
+    /// the key only; a token store writes the value like the tokens.
+    #[must_use]
+    pub fn with_secret_extra(mut self, key: impl Into<String>, value: SessionSecret) -> Self {
+        self.secret_extra.insert(key.into(), value);
+        self
+    }
+
+    /// A service-specific secret kept with the session.
+    pub fn secret_extra(&self, key: &str) -> Option<&SessionSecret> {
+        self.secret_extra.get(key)
+    }
+
+    /// Every service-specific secret kept with the session.
+    pub fn secret_extras(&self) -> &BTreeMap<String, SessionSecret> {
+        &self.secret_extra
     }
 
     /// Replaces the access token, keeping everything else (after a refresh).
@@ -251,6 +271,7 @@ impl fmt::Debug for Session {
             .field("refresh_token", &self.refresh_token)
             .field("refresh_expires_at", &self.refresh_expires_at)
             .field("extra", &self.extra)
+            .field("secret_extra", &self.secret_extra)
             .finish()
     }
 }
@@ -275,6 +296,8 @@ pub struct StoredSession {
     refresh_expires_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     extra: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    secret_extra: BTreeMap<String, String>,
 }
 
 impl From<&Session> for StoredSession {
@@ -292,6 +315,11 @@ impl From<&Session> for StoredSession {
                 .map(|t| t.expose_secret().to_owned()),
             refresh_expires_at: session.refresh_expires_at,
             extra: session.extra.clone(),
+            secret_extra: session
+                .secret_extra
+                .iter()
+                .map(|(key, value)| (key.clone(), value.expose_secret().to_owned()))
+                .collect(),
         }
     }
 }
@@ -308,6 +336,11 @@ impl From<StoredSession> for Session {
             refresh_token: stored.refresh_token.map(RefreshToken::new),
             refresh_expires_at: stored.refresh_expires_at,
             extra: stored.extra,
+            secret_extra: stored
+                .secret_extra
+                .into_iter()
+                .map(|(key, value)| (key, SessionSecret::new(value)))
+                .collect(),
         }
     }
 }
@@ -382,13 +415,17 @@ mod tests {
 
     #[test]
     fn debug_redacts_both_tokens() {
-        let s = session().with_refresh_token(RefreshToken::new("ref-456"), None);
+        let s = session()
+            .with_refresh_token(RefreshToken::new("ref-456"), None)
+            .with_secret_extra("machine", SessionSecret::new("machine-789"));
         for text in [format!("{s:?}"), format!("{:?}", StoredSession::from(&s))] {
             assert!(
                 !text.contains("tok-123") && !text.contains("ref-456"),
                 "{text}"
             );
             assert!(text.contains("AccessToken([redacted])"));
+            assert!(!text.contains("machine-789"), "{text}");
+            assert!(text.contains("SessionSecret([redacted])"), "{text}");
         }
         assert!(s.can_refresh());
     }
@@ -398,6 +435,7 @@ mod tests {
         let s = session()
             .with_username("alice")
             .with_extra("machine_id", "m-1")
+            .with_secret_extra("machine_secret", SessionSecret::new("ms-1"))
             .with_refresh_token(RefreshToken::new("ref-456"), Some(Utc::now()));
         let json = serde_json::to_string(&StoredSession::from(&s)).unwrap();
         let back: Session = serde_json::from_str::<StoredSession>(&json).unwrap().into();
@@ -405,6 +443,10 @@ mod tests {
         assert_eq!(back.refresh_token().unwrap().expose_secret(), "ref-456");
         assert_eq!(back.username(), Some("alice"));
         assert_eq!(back.extra("machine_id"), Some("m-1"));
+        assert_eq!(
+            back.secret_extra("machine_secret").unwrap().expose_secret(),
+            "ms-1"
+        );
         assert_eq!(back.scheme(), &TokenScheme::Bearer);
     }
 }

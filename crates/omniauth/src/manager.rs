@@ -183,6 +183,11 @@ impl SessionManager {
                 refreshed = refreshed.with_extra(key.clone(), value.clone());
             }
         }
+        for (key, value) in session.secret_extras() {
+            if refreshed.secret_extra(key).is_none() {
+                refreshed = refreshed.with_secret_extra(key.clone(), value.clone());
+            }
+        }
         self.learn_lifetime(&refreshed);
         self.save(refreshed.clone()).await?;
         Ok(refreshed)

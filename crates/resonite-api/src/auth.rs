@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::SERVICE;
 use crate::client::{Client, check_session};
-use crate::device::{Device, SecretMachineId, UID_EXTRA};
+use crate::device::{Device, MACHINE_ID_EXTRA, SecretMachineId, UID_EXTRA};
 use crate::error::CallKind;
 use crate::model::{ConfigFile, UserId, UserSession, UserSessionResult};
 
@@ -321,6 +321,10 @@ impl Client {
             },
         )
         .with_extra(UID_EXTRA, device.uid())
+        .with_secret_extra(
+            MACHINE_ID_EXTRA,
+            omniauth_types::SessionSecret::new(device.secret_machine_id().expose_secret()),
+        )
         .with_extra(REMEMBER_ME_EXTRA, user_session.remember_me.to_string());
         if let LoginIdentifier::Username(name) = identifier {
             session = session.with_username(name.clone());

@@ -14,11 +14,16 @@ omniauth_types::define_secret!(
 /// The key under which a [`Session`] keeps the UID.
 pub const UID_EXTRA: &str = "uid";
 
+/// The key under which a [`Session`] keeps the `secretMachineId` (a secret extra: redacted
+/// in `Debug`, written by token stores like the token).
+pub const MACHINE_ID_EXTRA: &str = "secret_machine_id";
+
 /// The identity of this device toward Resonite: a stable `UID` (64 upper-hex characters, a
 /// SHA-256 as the wiki asks) sent on login and extend, and the `secretMachineId` sent in the
 /// login body. Generate one once ([`Device::generate`]) and keep it: the server tracks devices
-/// by it. The UID also travels with every [`Session`] (extra `uid`); the machine id stays
-/// here, because a `Session`'s extras are printed by its `Debug`.
+/// by it. Both travel with every [`Session`] a login returns (the UID as the extra `uid`, the
+/// machine id as the secret extra `secret_machine_id`), so [`Device::from_session`] gets the
+/// same identity back from a stored session.
 ///
 /// ```
 /// use resonite_api::Device;
@@ -59,6 +64,16 @@ impl Device {
             uid: uid.into(),
             secret_machine_id,
         }
+    }
+
+    /// The identity a session was logged in with, when it carries both parts.
+    pub fn from_session(session: &Session) -> Option<Self> {
+        let uid = session.extra(UID_EXTRA)?;
+        let machine_id = session.secret_extra(MACHINE_ID_EXTRA)?;
+        Some(Self::new(
+            uid,
+            SecretMachineId::new(machine_id.expose_secret()),
+        ))
     }
 
     /// The same machine id with the UID a session carries (when it has one).

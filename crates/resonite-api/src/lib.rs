@@ -21,7 +21,7 @@ pub use auth::{
 };
 pub use authenticator::ResoniteAuthenticator;
 pub use client::{Client, ClientBuilder, default_rate_limit};
-pub use device::{Device, SecretMachineId, UID_EXTRA};
+pub use device::{Device, MACHINE_ID_EXTRA, SecretMachineId, UID_EXTRA};
 pub use endpoints::ENDPOINTS;
 #[cfg(feature = "hub")]
 pub use hub::{HubClient, HubEvent, HubEvents};

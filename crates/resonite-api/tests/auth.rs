@@ -73,6 +73,12 @@ async fn the_device_is_sent_and_kept_with_the_session() {
         .await
         .unwrap();
     assert_eq!(first.session.extra(UID_EXTRA), Some(device.uid()));
+    // The machine id travels with the session too, as a secret: a stored session gives the
+    // same device back, and its Debug does not show it.
+    let kept = Device::from_session(&first.session).expect("the session carries the device");
+    assert_eq!(kept.uid(), device.uid());
+    assert_eq!(kept.secret_machine_id().expose_secret(), "machine-1");
+    assert!(!format!("{:?}", first.session).contains("machine-1"));
     let second = client
         .login(&password_login("alice").device(first.device.clone()))
         .await
