@@ -390,20 +390,10 @@ impl Target for GoScrobbleTarget {
 
 #[tokio::test]
 async fn goscrobble_fault_matrix() {
-    let emulator = omniauth_testkit::goscrobble::GoScrobble::builder()
-        .without_rate_limits()
-        .start()
-        .await
-        .unwrap();
-    emulator.add_user("alice", PASSWORD, EMAIL);
     let sleeper = RecordingSleeper::default();
-    let client = goscrobble_api::Client::builder()
-        .base_url(emulator.base_url())
-        .heavy_rate_limit(None)
-        .retry(retry(&sleeper))
-        .timeout(TIMEOUT)
-        .build()
-        .unwrap();
+    let builder = omniauth_testkit::goscrobble::GoScrobble::builder();
+    let (emulator, client) = common::goscrobble(builder, retry(&sleeper)).await;
+    let client = client.timeout(TIMEOUT).build().unwrap();
     let session = client
         .login("alice", &Password::new(PASSWORD))
         .await

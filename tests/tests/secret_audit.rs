@@ -203,20 +203,10 @@ async fn resonite(audit: &mut Audit) {
 }
 
 async fn goscrobble(audit: &mut Audit) {
-    use goscrobble_api::Client;
-    let emulator = omniauth_testkit::goscrobble::GoScrobble::builder()
-        .without_rate_limits()
-        .start()
-        .await
-        .unwrap();
-    emulator.add_user("alice", PASSWORD, EMAIL);
     let sleeper = RecordingSleeper::default();
-    let client = Client::builder()
-        .base_url(emulator.base_url())
-        .heavy_rate_limit(None)
-        .retry(retry(&sleeper))
-        .build()
-        .unwrap();
+    let builder = omniauth_testkit::goscrobble::GoScrobble::builder();
+    let (_emulator, client) = common::goscrobble(builder, retry(&sleeper)).await;
+    let client = client.build().unwrap();
     audit.debug("goscrobble Client", &client);
     audit.error(
         "goscrobble wrong password",

@@ -2,10 +2,8 @@
 
 use std::fmt;
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
-use omniauth_types::reqwest;
-use omniauth_types::transport::{RateLimit, RetryPolicy, Transport};
+use omniauth_types::transport::{Transport, TransportOptions};
 use omniauth_types::{
     AccessToken, Error, ExposeSecret as _, Result, SecretKey, Session, TokenScheme,
 };
@@ -134,18 +132,25 @@ impl Client {
 }
 
 /// Options of a [`Client`].
-#[derive(Debug, Default)]
+#[derive(Debug)]
 #[must_use]
 pub struct ClientBuilder {
     base_url: Option<String>,
-    http: Option<reqwest::Client>,
-    user_agent: Option<String>,
-    timeout: Option<Duration>,
-    retry: Option<RetryPolicy>,
-    rate_limit: Option<RateLimit>,
+    transport: TransportOptions,
     dialect: Dialect,
     issuer: Option<String>,
-    allow_insecure_http: bool,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            transport: TransportOptions::default()
+                .user_agent(concat!("burgerauth-api/", env!("CARGO_PKG_VERSION"))),
+            dialect: Dialect::default(),
+            issuer: None,
+        }
+    }
 }
 
 impl ClientBuilder {
@@ -155,36 +160,21 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends through this `reqwest` client. Build it with redirects disabled: the
-    /// authorization step reads the server's 302 itself.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
-    /// The `User-Agent` (default `burgerauth-api/<version>`). The server records it as the
-    /// session's device.
-    pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
-        self.user_agent = Some(agent.into());
-        self
-    }
-
-    /// The time a request may take (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// The retry policy for idempotent requests (logins are never retried).
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = Some(retry);
-        self
-    }
-
-    /// A client-side rate limit (the server has none).
-    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
-        self.rate_limit = Some(limit);
-        self
+    omniauth_types::transport_setters! { transport:
+        /// Sends through this `reqwest` client. Build it with redirects disabled: the
+        /// authorization step reads the server's 302 itself.
+        http_client,
+        /// The `User-Agent` (default `burgerauth-api/<version>`). The server records it as the
+        /// session's device.
+        user_agent,
+        /// The time a request may take (default 30 s).
+        timeout,
+        /// The retry policy for idempotent requests (logins are never retried).
+        retry,
+        /// A client-side rate limit (the server has none).
+        rate_limit,
+        /// Allows `http://` to a host that is not loopback (tokens in clear text: don't).
+        allow_insecure_http,
     }
 
     /// The dialect (default 1.3); see [`Client::detect`].
@@ -200,12 +190,6 @@ impl ClientBuilder {
         self
     }
 
-    /// Allows `http://` to a host that is not loopback (tokens in clear text: don't).
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.allow_insecure_http = allow;
-        self
-    }
-
     /// Builds the client.
     ///
     /// # Errors
@@ -215,25 +199,10 @@ impl ClientBuilder {
         let base_url = self
             .base_url
             .ok_or_else(|| Error::invalid_input("a base url is required").with_service(SERVICE))?;
-        let mut builder = Transport::builder(SERVICE, &base_url)?
-            .user_agent(self.user_agent.unwrap_or_else(|| {
-                concat!("burgerauth-api/", env!("CARGO_PKG_VERSION")).to_owned()
-            }))
-            .allow_insecure_http(self.allow_insecure_http)
-            .error_decoder(crate::error::decode_error);
-        if let Some(http) = self.http {
-            builder = builder.http_client(http);
-        }
-        if let Some(timeout) = self.timeout {
-            builder = builder.timeout(timeout);
-        }
-        if let Some(retry) = self.retry {
-            builder = builder.retry(retry);
-        }
-        if let Some(limit) = self.rate_limit {
-            builder = builder.rate_limit(limit);
-        }
-        let transport = builder.build()?;
+        let transport = Transport::builder(SERVICE, &base_url)?
+            .options(&self.transport)
+            .error_decoder(crate::error::decode_error)
+            .build()?;
         let issuer = self.issuer.unwrap_or_else(|| {
             transport
                 .base_url()

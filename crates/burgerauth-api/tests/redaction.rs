@@ -6,11 +6,11 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use burgerauth_api::{
-    AccessToken, AppRegistration, AuthorizationCode, AuthorizationRequest, ClientAuth,
-    ClientSecret, DerivedPassword, ExposeSecret, IdToken, Password, Pkce, PkceVerifier,
-    RefreshToken, SecretKey, SessionId,
+    AccessToken, AuthorizationCode, AuthorizationRequest, ClientAuth, ClientSecret,
+    DerivedPassword, ExposeSecret, IdToken, Password, Pkce, PkceVerifier, RefreshToken, SecretKey,
+    SessionId,
 };
-use common::{REDIRECT, go, go_user};
+use common::{REDIRECT, go_app};
 
 const VALUE: &str = "s3cr3t-value-that-must-not-leak";
 
@@ -83,15 +83,7 @@ async fn a_whole_flow_leaks_nothing_into_logs_debug_or_errors() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let (emu, client) = go().await;
-    let session = go_user(&emu, &client, "rita").await;
-    let app = client
-        .create_app(
-            &session,
-            &AppRegistration::new("A", REDIRECT).scopes(&["openid"]),
-        )
-        .await
-        .unwrap();
+    let (_emu, client, session, app) = go_app("rita").await;
     let (code, pending) = client
         .authorize(&session, &AuthorizationRequest::new(&app.app_id, REDIRECT))
         .await

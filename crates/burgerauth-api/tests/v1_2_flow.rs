@@ -7,7 +7,7 @@ use burgerauth_api::{
     AppRegistration, AuthorizationRequest, BurgerauthAuthenticator, ClientAuth, Dialect, ErrorKind,
     ExposeSecret, Password, PkceMethod,
 };
-use common::{legacy_hash, password, python, python_user};
+use common::{legacy_hash, password, python, python_user, redeem_pkce, redeem_secret};
 use omniauth_types::{Authenticator, Credentials};
 
 #[tokio::test]
@@ -65,14 +65,7 @@ async fn signup_login_app_pkce_and_token_userinfo() {
         .json()
         .unwrap();
     assert_eq!(sent["codemethod"], "S256");
-    let tokens = client
-        .exchange_code(
-            "myapp",
-            &code,
-            &ClientAuth::Verifier(pending.into_verifier().unwrap()),
-        )
-        .await
-        .unwrap();
+    let tokens = redeem_pkce(&client, "myapp", &code, pending).await.unwrap();
     assert_eq!(tokens.expires_in, Some(3600));
     assert!(tokens.refresh_token.is_some());
     let info = client.token_userinfo(&tokens.access_token).await.unwrap();
@@ -83,12 +76,7 @@ async fn signup_login_app_pkce_and_token_userinfo() {
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Unsupported, "HS256: unverifiable");
 
-    let err = client
-        .exchange_code(
-            "myapp",
-            &code,
-            &ClientAuth::Secret(app.client_secret.clone()),
-        )
+    let err = redeem_secret(&client, "myapp", &code, &app)
         .await
         .unwrap_err();
     assert_eq!(

@@ -3,11 +3,15 @@
 
 mod common;
 
+use burgerauth_api::model::{NewApp, TokenResponse};
 use burgerauth_api::{
-    AppRegistration, AuthorizationRequest, BurgerauthAuthenticator, ClientAuth, ErrorKind,
-    ExposeSecret, Password,
+    AppRegistration, AuthorizationRequest, BurgerauthAuthenticator, Client, ErrorKind,
+    ExposeSecret, Password, Result, Session,
 };
-use common::{REDIRECT, go, go_user, go_with_bugs, legacy_hash, modern_hash, password};
+use common::{
+    REDIRECT, go, go_app, go_user, go_with_bugs, legacy_hash, modern_hash, openid_app, password,
+    redeem_pkce, redeem_secret,
+};
 use omniauth_testkit::burgerauth::Burgerauth;
 use omniauth_testkit::{Fault, FaultRule};
 use omniauth_types::{Authenticator, Credentials};
@@ -150,22 +154,12 @@ async fn sessions_apps_and_account_deletion() {
 
 #[tokio::test]
 async fn a_restart_makes_every_session_unauthorized() {
-    let (emu, client) = go().await;
-    let session = go_user(&emu, &client, "frank").await;
-    let app = client
-        .create_app(
-            &session,
-            &AppRegistration::new("A", REDIRECT).scopes(&["openid"]),
-        )
-        .await
-        .unwrap();
+    let (emu, client, session, app) = go_app("frank").await;
     let (code, pending) = client
         .authorize(&session, &AuthorizationRequest::new(&app.app_id, REDIRECT))
         .await
         .unwrap();
-    let verifier = pending.into_verifier().unwrap();
-    let tokens = client
-        .exchange_code(&app.app_id, &code, &ClientAuth::Verifier(verifier))
+    let tokens = redeem_pkce(&client, &app.app_id, &code, pending)
         .await
         .unwrap();
 
@@ -190,15 +184,7 @@ async fn a_restart_makes_every_session_unauthorized() {
 
 #[tokio::test]
 async fn forged_foreign_and_expired_tokens_are_rejected() {
-    let (emu, client) = go().await;
-    let session = go_user(&emu, &client, "grace").await;
-    let app = client
-        .create_app(
-            &session,
-            &AppRegistration::new("A", REDIRECT).scopes(&["openid"]),
-        )
-        .await
-        .unwrap();
+    let (emu, client, session, app) = go_app("grace").await;
     let (code, pending) = client
         .authorize(
             &session,
@@ -206,12 +192,7 @@ async fn forged_foreign_and_expired_tokens_are_rejected() {
         )
         .await
         .unwrap();
-    let tokens = client
-        .exchange_code(
-            &app.app_id,
-            &code,
-            &ClientAuth::Verifier(pending.into_verifier().unwrap()),
-        )
+    let tokens = redeem_pkce(&client, &app.app_id, &code, pending)
         .await
         .unwrap();
     let id = tokens.id_token.unwrap();
@@ -303,32 +284,8 @@ async fn the_real_servers_bugs() {
     let (emu, client) = go_with_bugs().await;
     let session = go_user(&emu, &client, "heidi").await;
     // Codes are not bound to their client: another app redeems this one with its secret.
-    let a = client
-        .create_app(
-            &session,
-            &AppRegistration::new("A", REDIRECT).scopes(&["openid"]),
-        )
-        .await
-        .unwrap();
-    let b = client
-        .create_app(
-            &session,
-            &AppRegistration::new("B", REDIRECT).scopes(&["openid"]),
-        )
-        .await
-        .unwrap();
-    let (code, _) = client
-        .authorize(&session, &AuthorizationRequest::new(&a.app_id, REDIRECT))
-        .await
-        .unwrap();
-    let tokens = client
-        .exchange_code(
-            &b.app_id,
-            &code,
-            &ClientAuth::Secret(b.client_secret.clone()),
-        )
-        .await
-        .unwrap();
+    let (b, tokens) = redeem_a_code_of_app_a_as_b(&client, &session).await;
+    let tokens = tokens.unwrap();
     // ...and the token still says it is app A's: verifying it as B's fails.
     let err = client
         .verify_id_token(tokens.id_token.as_ref().unwrap(), &b.app_id, None)
@@ -339,32 +296,8 @@ async fn the_real_servers_bugs() {
     // With the documented behaviour, the same move is refused.
     let (emu2, client2) = go().await;
     let session2 = go_user(&emu2, &client2, "ivan").await;
-    let a = client2
-        .create_app(
-            &session2,
-            &AppRegistration::new("A", REDIRECT).scopes(&["openid"]),
-        )
-        .await
-        .unwrap();
-    let b = client2
-        .create_app(
-            &session2,
-            &AppRegistration::new("B", REDIRECT).scopes(&["openid"]),
-        )
-        .await
-        .unwrap();
-    let (code, _) = client2
-        .authorize(&session2, &AuthorizationRequest::new(&a.app_id, REDIRECT))
-        .await
-        .unwrap();
-    let err = client2
-        .exchange_code(
-            &b.app_id,
-            &code,
-            &ClientAuth::Secret(b.client_secret.clone()),
-        )
-        .await
-        .unwrap_err();
+    let (_, tokens) = redeem_a_code_of_app_a_as_b(&client2, &session2).await;
+    let err = tokens.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::InvalidCredentials);
 
     // Username case: a user stored as "Judy" logs in only as "judy"; the client lowercases.
@@ -375,6 +308,22 @@ async fn the_real_servers_bugs() {
         .unwrap();
     let raw = reqwest_login(emu.base_url(), "Judy").await;
     assert_eq!(raw, 401, "the server itself refuses the stored case");
+}
+
+/// Registers apps "A" and "B" of `session`'s user, and redeems a code of A with B's secret:
+/// B, and what the exchange answered.
+async fn redeem_a_code_of_app_a_as_b(
+    client: &Client,
+    session: &Session,
+) -> (NewApp, Result<TokenResponse>) {
+    let a = client.create_app(session, &openid_app("A")).await.unwrap();
+    let b = client.create_app(session, &openid_app("B")).await.unwrap();
+    let (code, _) = client
+        .authorize(session, &AuthorizationRequest::new(&a.app_id, REDIRECT))
+        .await
+        .unwrap();
+    let tokens = redeem_secret(client, &b.app_id, &code, &b).await;
+    (b, tokens)
 }
 
 async fn reqwest_login(base: &str, name: &str) -> u16 {

@@ -4,10 +4,9 @@
 mod common;
 
 use burgerauth_api::{
-    AccessToken, AppRegistration, AuthorizationRequest, ClientAuth, Dialect, ErrorKind,
-    ExposeSecret, PkceMethod,
+    AccessToken, AuthorizationRequest, ClientAuth, Dialect, ErrorKind, ExposeSecret, PkceMethod,
 };
-use common::{REDIRECT, go, go_user, password};
+use common::{REDIRECT, go, go_app, go_user, openid_app, password, redeem_pkce, redeem_secret};
 use omniauth_testkit::burgerauth::Burgerauth;
 
 #[tokio::test]
@@ -35,10 +34,7 @@ async fn signup_login_app_pkce_tokens_and_userinfo() {
     assert_eq!(body["modern"], true);
 
     let app = client
-        .create_app(
-            &session,
-            &AppRegistration::new("Demo", REDIRECT).scopes(&["openid"]),
-        )
+        .create_app(&session, &openid_app("Demo"))
         .await
         .unwrap();
     assert_eq!(app.app_id.len(), 32);
@@ -58,9 +54,7 @@ async fn signup_login_app_pkce_tokens_and_userinfo() {
         "the key stays out of the URL"
     );
 
-    let verifier = pending.into_verifier().unwrap();
-    let tokens = client
-        .exchange_code(&app.app_id, &code, &ClientAuth::Verifier(verifier))
+    let tokens = redeem_pkce(&client, &app.app_id, &code, pending)
         .await
         .unwrap();
     assert_eq!(tokens.expires_in, Some(2_592_000));
@@ -120,10 +114,7 @@ async fn the_secret_flow_and_its_failures() {
     let (emu, client) = go().await;
     let session = go_user(&emu, &client, "bob").await;
     let app = client
-        .create_app(
-            &session,
-            &AppRegistration::new("Server app", REDIRECT).scopes(&["openid"]),
-        )
+        .create_app(&session, &openid_app("Server app"))
         .await
         .unwrap();
     let request = AuthorizationRequest::new(&app.app_id, REDIRECT).pkce(PkceMethod::None);
@@ -144,9 +135,7 @@ async fn the_secret_flow_and_its_failures() {
     assert_eq!(err.message(), Some("Invalid secret"));
 
     // A failed exchange leaves the code usable.
-    let secret = ClientAuth::Secret(app.client_secret.clone());
-    let tokens = client
-        .exchange_code(&app.app_id, &code, &secret)
+    let tokens = redeem_secret(&client, &app.app_id, &code, &app)
         .await
         .unwrap();
     assert!(tokens.id_token.is_some());
@@ -167,15 +156,7 @@ async fn the_secret_flow_and_its_failures() {
 
 #[tokio::test]
 async fn oauth_failures_map_to_clear_kinds() {
-    let (emu, client) = go().await;
-    let session = go_user(&emu, &client, "carol").await;
-    let app = client
-        .create_app(
-            &session,
-            &AppRegistration::new("A", REDIRECT).scopes(&["openid"]),
-        )
-        .await
-        .unwrap();
+    let (_emu, client, session, app) = go_app("carol").await;
 
     // Wrong verifier.
     let request = AuthorizationRequest::new(&app.app_id, REDIRECT);
@@ -188,17 +169,10 @@ async fn oauth_failures_map_to_clear_kinds() {
     assert_eq!(err.message(), Some("Invalid PKCECode code"));
 
     // The right one, then the same code again.
-    let verifier = pending.into_verifier().unwrap();
-    client
-        .exchange_code(&app.app_id, &code, &ClientAuth::Verifier(verifier))
+    redeem_pkce(&client, &app.app_id, &code, pending)
         .await
         .unwrap();
-    let err = client
-        .exchange_code(
-            &app.app_id,
-            &code,
-            &ClientAuth::Secret(app.client_secret.clone()),
-        )
+    let err = redeem_secret(&client, &app.app_id, &code, &app)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::InvalidCredentials);
@@ -213,12 +187,7 @@ async fn oauth_failures_map_to_clear_kinds() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::InvalidCredentials);
-    let err = client
-        .exchange_code(
-            "no-such-client",
-            &code,
-            &ClientAuth::Secret(app.client_secret.clone()),
-        )
+    let err = redeem_secret(&client, "no-such-client", &code, &app)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::InvalidCredentials);
@@ -257,12 +226,7 @@ async fn oauth_failures_map_to_clear_kinds() {
     // One pending code per user: a new authorization kills the previous code.
     let (first, first_pending) = client.authorize(&session, &request).await.unwrap();
     let (_second, _) = client.authorize(&session, &request).await.unwrap();
-    let err = client
-        .exchange_code(
-            &app.app_id,
-            &first,
-            &ClientAuth::Verifier(first_pending.into_verifier().unwrap()),
-        )
+    let err = redeem_pkce(&client, &app.app_id, &first, first_pending)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::InvalidCredentials);
@@ -270,15 +234,7 @@ async fn oauth_failures_map_to_clear_kinds() {
 
 #[tokio::test]
 async fn plain_pkce_and_browser_callbacks() {
-    let (emu, client) = go().await;
-    let session = go_user(&emu, &client, "dave").await;
-    let app = client
-        .create_app(
-            &session,
-            &AppRegistration::new("A", REDIRECT).scopes(&["openid"]),
-        )
-        .await
-        .unwrap();
+    let (emu, client, session, app) = go_app("dave").await;
     let request = AuthorizationRequest::new(&app.app_id, REDIRECT)
         .pkce(PkceMethod::Plain)
         .state("my-state_1");
@@ -297,12 +253,7 @@ async fn plain_pkce_and_browser_callbacks() {
     );
     // The browser flow's own verifier is not the one `authorize` generated: plain PKCE
     // with it must fail, proving the challenge is checked.
-    let err = client
-        .exchange_code(
-            &app.app_id,
-            &from_callback,
-            &ClientAuth::Verifier(pending.into_verifier().unwrap()),
-        )
+    let err = redeem_pkce(&client, &app.app_id, &from_callback, pending)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::InvalidCredentials);

@@ -88,6 +88,16 @@ fn transport(server: &TestServer, sleeper: &RecordingSleeper) -> Transport {
         .unwrap()
 }
 
+/// A server whose answers `rule` spoils, a transport to it (see [`transport`]), and the
+/// sleeper recording the transport's waits.
+async fn start_with(rule: FaultRule) -> (TestServer, Transport, RecordingSleeper) {
+    let server = start().await;
+    server.faults().inject(rule);
+    let sleeper = RecordingSleeper::default();
+    let transport = transport(&server, &sleeper);
+    (server, transport, sleeper)
+}
+
 fn session() -> Session {
     Session::new("test", "u-1", AccessToken::new(TOKEN), TokenScheme::Bearer)
 }
@@ -99,16 +109,9 @@ struct User {
 
 #[tokio::test]
 async fn a_get_is_retried_after_one_503_and_succeeds() {
-    let server = start().await;
-    let sleeper = RecordingSleeper::default();
-    server
-        .faults()
-        .inject(FaultRule::new("/api/v1/user", Fault::status(503)).times(1));
-    let user: User = transport(&server, &sleeper)
-        .get("/user")
-        .send_json()
-        .await
-        .unwrap();
+    let (server, transport, sleeper) =
+        start_with(FaultRule::new("/api/v1/user", Fault::status(503)).times(1)).await;
+    let user: User = transport.get("/user").send_json().await.unwrap();
     assert_eq!(user.id, "u-1");
     assert_eq!(
         server.requests().count(&http::Method::GET, "/api/v1/user"),
@@ -119,12 +122,9 @@ async fn a_get_is_retried_after_one_503_and_succeeds() {
 
 #[tokio::test]
 async fn a_login_is_sent_exactly_once() {
-    let server = start().await;
-    let sleeper = RecordingSleeper::default();
-    server
-        .faults()
-        .inject(FaultRule::new("/api/v1/login", Fault::status(503)));
-    let err = transport(&server, &sleeper)
+    let (server, transport, sleeper) =
+        start_with(FaultRule::new("/api/v1/login", Fault::status(503))).await;
+    let err = transport
         .post("/login")
         .json(&json!({"user": "alice"}))
         .idempotent(true)
@@ -148,16 +148,9 @@ async fn a_login_is_sent_exactly_once() {
 
 #[tokio::test]
 async fn a_plain_post_is_not_retried_after_it_was_sent() {
-    let server = start().await;
-    let sleeper = RecordingSleeper::default();
-    server
-        .faults()
-        .inject(FaultRule::new("/api/v1/echo", Fault::status(502)));
-    let err = transport(&server, &sleeper)
-        .post("/echo")
-        .send_empty()
-        .await
-        .unwrap_err();
+    let (server, transport, _) =
+        start_with(FaultRule::new("/api/v1/echo", Fault::status(502))).await;
+    let err = transport.post("/echo").send_empty().await.unwrap_err();
     assert_eq!(
         err.kind(),
         &ErrorKind::Api {
@@ -173,16 +166,11 @@ async fn a_plain_post_is_not_retried_after_it_was_sent() {
 
 #[tokio::test]
 async fn retry_after_in_seconds_is_honoured() {
-    let server = start().await;
-    let sleeper = RecordingSleeper::default();
-    server.faults().inject(
+    let (_server, transport, sleeper) = start_with(
         FaultRule::new("/api/v1/user", Fault::rate_limited(RetryAfter::Seconds(2))).times(1),
-    );
-    let user: User = transport(&server, &sleeper)
-        .get("/user")
-        .send_json()
-        .await
-        .unwrap();
+    )
+    .await;
+    let user: User = transport.get("/user").send_json().await.unwrap();
     assert_eq!(user.id, "u-1");
     let waits = sleeper.waits();
     assert_eq!(waits.len(), 1);
@@ -191,20 +179,15 @@ async fn retry_after_in_seconds_is_honoured() {
 
 #[tokio::test]
 async fn retry_after_as_a_date_is_honoured() {
-    let server = start().await;
-    let sleeper = RecordingSleeper::default();
-    server.faults().inject(
+    let (_server, transport, sleeper) = start_with(
         FaultRule::new(
             "/api/v1/user",
             Fault::rate_limited(RetryAfter::DateIn(Duration::from_secs(4))),
         )
         .times(1),
-    );
-    transport(&server, &sleeper)
-        .get("/user")
-        .send_empty()
-        .await
-        .unwrap();
+    )
+    .await;
+    transport.get("/user").send_empty().await.unwrap();
     let waits = sleeper.waits();
     assert_eq!(waits.len(), 1);
     // HTTP-dates have whole seconds: the wait is the rest of the 4 s, at least 2 s of it.
@@ -216,17 +199,12 @@ async fn retry_after_as_a_date_is_honoured() {
 
 #[tokio::test]
 async fn a_retry_after_over_the_cap_is_returned_not_waited_for() {
-    let server = start().await;
-    let sleeper = RecordingSleeper::default();
-    server.faults().inject(FaultRule::new(
+    let (server, transport, sleeper) = start_with(FaultRule::new(
         "/api/v1/user",
         Fault::rate_limited(RetryAfter::Seconds(3600)),
-    ));
-    let err = transport(&server, &sleeper)
-        .get("/user")
-        .send_empty()
-        .await
-        .unwrap_err();
+    ))
+    .await;
+    let err = transport.get("/user").send_empty().await.unwrap_err();
     assert_eq!(
         err.kind(),
         &ErrorKind::RateLimited {
@@ -239,16 +217,9 @@ async fn a_retry_after_over_the_cap_is_returned_not_waited_for() {
 
 #[tokio::test]
 async fn retries_are_bounded() {
-    let server = start().await;
-    let sleeper = RecordingSleeper::default();
-    server
-        .faults()
-        .inject(FaultRule::new("/api/v1/user", Fault::status(504)));
-    let err = transport(&server, &sleeper)
-        .get("/user")
-        .send_empty()
-        .await
-        .unwrap_err();
+    let (server, transport, _) =
+        start_with(FaultRule::new("/api/v1/user", Fault::status(504))).await;
+    let err = transport.get("/user").send_empty().await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(504));
     assert_eq!(server.requests().all().len(), 3, "one try and two retries");
 }
@@ -347,16 +318,9 @@ async fn each_fault_ends_in_its_error_kind() {
 
 #[tokio::test]
 async fn a_reset_mid_body_is_retried_for_a_get() {
-    let server = start().await;
-    let sleeper = RecordingSleeper::default();
-    server
-        .faults()
-        .inject(FaultRule::new("/api/v1/user", Fault::ResetMidBody).times(1));
-    let user: User = transport(&server, &sleeper)
-        .get("/user")
-        .send_json()
-        .await
-        .unwrap();
+    let (_server, transport, _) =
+        start_with(FaultRule::new("/api/v1/user", Fault::ResetMidBody).times(1)).await;
+    let user: User = transport.get("/user").send_json().await.unwrap();
     assert_eq!(user.id, "u-1");
 }
 

@@ -3,8 +3,8 @@
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use omniauth_types::transport::{DEFAULT_TIMEOUT, RateLimit, RetryPolicy, Transport};
-use omniauth_types::{Error, Result, reqwest};
+use omniauth_types::transport::{RateLimit, Transport, TransportOptions};
+use omniauth_types::{Error, Result};
 
 use crate::SERVICE;
 use crate::error::decode_error;
@@ -67,26 +67,18 @@ impl Client {
 #[must_use]
 pub struct ClientBuilder {
     base_url: Option<String>,
-    http: Option<reqwest::Client>,
-    user_agent: Option<String>,
-    timeout: Duration,
-    retry: RetryPolicy,
-    rate_limit: Option<RateLimit>,
+    /// Everything but the heavy tier's rate limit, which [`Self::heavy_rate_limit`] sets.
+    transport: TransportOptions,
     heavy_rate_limit: Option<RateLimit>,
-    allow_insecure_http: bool,
 }
 
 impl Default for ClientBuilder {
     fn default() -> Self {
         Self {
             base_url: None,
-            http: None,
-            user_agent: None,
-            timeout: DEFAULT_TIMEOUT,
-            retry: RetryPolicy::default(),
-            rate_limit: None,
+            transport: TransportOptions::default()
+                .user_agent(concat!("goscrobble-api/", env!("CARGO_PKG_VERSION"))),
             heavy_rate_limit: Some(heavy_tier()),
-            allow_insecure_http: false,
         }
     }
 }
@@ -98,49 +90,30 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends through this `reqwest` client (build it without redirects).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
-    /// The `User-Agent` (default `goscrobble-api/<version>`).
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
-        self
-    }
-
-    /// How long a request may take (default 30 s, enough for the server's bcrypt cost 16,
-    /// which makes login and register take seconds).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The retry policy (default: [`RetryPolicy::default`]; logins are never retried).
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// A client-side limit for every call outside the heavy tier (default: none; the
-    /// server's standard and light tiers allow 5 and 10 requests a second).
-    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
-        self.rate_limit = Some(limit);
-        self
+    omniauth_types::transport_setters! { transport:
+        /// Sends through this `reqwest` client (build it without redirects).
+        http_client,
+        /// The `User-Agent` (default `goscrobble-api/<version>`).
+        user_agent,
+        /// How long a request may take (default 30 s, enough for the server's bcrypt cost 16,
+        /// which makes login and register take seconds).
+        timeout,
+        /// The retry policy (default:
+        /// [`RetryPolicy::default`](omniauth_types::transport::RetryPolicy::default); logins are
+        /// never retried).
+        retry,
+        /// A client-side limit for every call outside the heavy tier (default: none; the
+        /// server's standard and light tiers allow 5 and 10 requests a second).
+        rate_limit,
+        /// Allows `http://` to a host that is not loopback (tokens then cross the network in
+        /// clear text).
+        allow_insecure_http,
     }
 
     /// The limit of the heavy tier (register, sendreset, resetpassword). By default the
     /// server's own, [`heavy_tier`]: 2 at once, then one every 4 s. `None` sends at once.
     pub fn heavy_rate_limit(mut self, limit: Option<RateLimit>) -> Self {
         self.heavy_rate_limit = limit;
-        self
-    }
-
-    /// Allows `http://` to a host that is not loopback (tokens then cross the network in
-    /// clear text).
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.allow_insecure_http = allow;
         self
     }
 
@@ -155,33 +128,22 @@ impl ClientBuilder {
             Error::invalid_input("a goscrobble client needs the server's base url")
                 .with_service(SERVICE)
         })?;
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(Duration::from_secs(10))
+        let transport = |options: &TransportOptions| {
+            Transport::builder(SERVICE, &base_url)?
+                .options(options)
+                .error_decoder(decode_error)
                 .build()
-                .map_err(|err| Error::transport(err).with_service(SERVICE))?,
         };
-        let user_agent = self
-            .user_agent
-            .unwrap_or_else(|| concat!("goscrobble-api/", env!("CARGO_PKG_VERSION")).to_owned());
-        let transport = |limit: Option<RateLimit>| -> Result<Transport> {
-            let mut builder = Transport::builder(SERVICE, &base_url)?
-                .http_client(http.clone())
-                .user_agent(user_agent.clone())
-                .timeout(self.timeout)
-                .retry(self.retry.clone())
-                .allow_insecure_http(self.allow_insecure_http)
-                .error_decoder(decode_error);
-            if let Some(limit) = limit {
-                builder = builder.rate_limit(limit);
-            }
-            builder.build()
+        let api = transport(&self.transport)?;
+        // The heavy tier shares the api's connection pool; only its limiter differs.
+        let heavy = self.transport.http_client(api.http_client().clone());
+        let heavy = match self.heavy_rate_limit {
+            Some(limit) => heavy.rate_limit(limit),
+            None => heavy.no_rate_limit(),
         };
         Ok(Client {
-            api: transport(self.rate_limit.clone())?,
-            heavy: transport(self.heavy_rate_limit.clone())?,
+            heavy: transport(&heavy)?,
+            api,
         })
     }
 }

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use common::{PASSWORD, answer, password, signed_in};
+use common::{PASSWORD, answer, api_error, password, signed_in};
 use goscrobble_api::model::{ConfigUpdate, MultiScrobble};
 use goscrobble_api::{AccessToken, ErrorKind, ExposeSecret, IngressKey, SITE_WIDE, Session};
 use omniauth_types::{ClientSecret, Password, SecretKey, TokenScheme};
@@ -135,10 +135,7 @@ async fn timezone_ingress_key_and_deactivation() {
     let err = client.user(&session).await.unwrap_err();
     assert_eq!(
         err.kind(),
-        &ErrorKind::Api {
-            status: 200,
-            message: "Failed to fetch user information".into()
-        }
+        &api_error(200, "Failed to fetch user information")
     );
 }
 
@@ -194,13 +191,7 @@ async fn recent_profile_and_user_scrobbles() {
         .user_scrobbles(&session, "not-a-uuid")
         .await
         .unwrap_err();
-    assert_eq!(
-        err.kind(),
-        &ErrorKind::Api {
-            status: 200,
-            message: "Failed to fetch scrobbles".into()
-        }
-    );
+    assert_eq!(err.kind(), &api_error(200, "Failed to fetch scrobbles"));
     answer(
         &server,
         "/recent",
@@ -214,15 +205,15 @@ async fn recent_profile_and_user_scrobbles() {
 async fn navidrome_and_spotify_links() {
     let (server, client, session) = signed_in().await;
     let navidrome_password = Password::new("navi-pass");
-    client
-        .link_navidrome(
+    let link = || {
+        client.link_navidrome(
             &session,
             "https://music.example.com",
             "alice",
             &navidrome_password,
         )
-        .await
-        .unwrap();
+    };
+    link().await.unwrap();
     assert_eq!(
         client.user(&session).await.unwrap().navidrome_server,
         "https://music.example.com"
@@ -230,21 +221,10 @@ async fn navidrome_and_spotify_links() {
     client.unlink_navidrome(&session).await.unwrap();
     assert_eq!(client.user(&session).await.unwrap().navidrome_server, "");
     server.set_navidrome_accepts(false);
-    let err = client
-        .link_navidrome(
-            &session,
-            "https://music.example.com",
-            "alice",
-            &navidrome_password,
-        )
-        .await
-        .unwrap_err();
+    let err = link().await.unwrap_err();
     assert_eq!(
         err.kind(),
-        &ErrorKind::Api {
-            status: 200,
-            message: "Failed to validate credentials".into()
-        }
+        &api_error(200, "Failed to validate credentials")
     );
     assert_eq!(
         client
@@ -337,10 +317,7 @@ async fn admin_config() {
     let err = client.update_config(&session, &update).await.unwrap_err();
     assert_eq!(
         err.kind(),
-        &ErrorKind::Api {
-            status: 200,
-            message: "Failed to update config value.".into()
-        }
+        &api_error(200, "Failed to update config value.")
     );
 }
 
@@ -387,13 +364,7 @@ async fn top_lists_come_back_in_rank_order() {
     assert_eq!(tracks.len(), 14, "at most 14");
     assert!(tracks.iter().all(|t| t.plays == 1));
     let err = client.top_artists("not-a-uuid", None).await.unwrap_err();
-    assert_eq!(
-        err.kind(),
-        &ErrorKind::Api {
-            status: 200,
-            message: "Failed to fetch top artist".into()
-        }
-    );
+    assert_eq!(err.kind(), &api_error(200, "Failed to fetch top artist"));
     // A one-day window two days later holds nothing.
     server.advance(Duration::from_secs(86_400 * 2));
     assert!(client.top_artists(&uuid, Some(1)).await.unwrap().is_empty());
@@ -407,27 +378,14 @@ async fn artists_albums_tracks_and_listeners() {
     let bob = server.add_user("bob", PASSWORD, "");
     let alice_key = client.ingress_key(&session).await.unwrap();
     let bob_key = IngressKey::new(bob.ingress_key);
-    client
-        .scrobble(
-            &alice_key,
-            &play("Daft Punk", "Discovery", "One More Time", 3),
-        )
-        .await
-        .unwrap();
-    client
-        .scrobble(
-            &alice_key,
-            &play("Daft Punk", "Discovery", "Aerodynamic", 2),
-        )
-        .await
-        .unwrap();
-    client
-        .scrobble(
-            &bob_key,
-            &play("Daft Punk", "Discovery", "One More Time", 1),
-        )
-        .await
-        .unwrap();
+    for (key, track, plays) in [
+        (&alice_key, "One More Time", 3),
+        (&alice_key, "Aerodynamic", 2),
+        (&bob_key, "One More Time", 1),
+    ] {
+        let scrobble = play("Daft Punk", "Discovery", track, plays);
+        client.scrobble(key, &scrobble).await.unwrap();
+    }
 
     let recent = client.recent().await.unwrap();
     let artist_uuid = recent.items[0].artist.uuid.clone();
@@ -474,10 +432,7 @@ async fn artists_albums_tracks_and_listeners() {
     let err = client.album_listeners("nope").await.unwrap_err();
     assert_eq!(
         err.kind(),
-        &ErrorKind::Api {
-            status: 200,
-            message: "Failed to fetch combined scrobbles".into()
-        }
+        &api_error(200, "Failed to fetch combined scrobbles")
     );
 }
 
@@ -510,10 +465,6 @@ async fn the_light_tier_answers_429_with_message() {
 async fn the_remaining_documented_failures_are_never_success() {
     let (server, client, session) = signed_in().await;
     let uuid = server.user("alice").unwrap().uuid;
-    let api = |text: &str, status: u16| ErrorKind::Api {
-        status,
-        message: text.into(),
-    };
     let navidrome_password = Password::new("navi-pass");
     let cases: Vec<(&str, u16, &str)> = vec![
         ("/stats", 200, "Error fetching stats"),
@@ -559,6 +510,10 @@ async fn the_remaining_documented_failures_are_never_success() {
             7 => client.artist_tracks(&uuid).await.map(drop),
             _ => client.scrobble(&key, &play("A", "B", "C", 1)).await,
         };
-        assert_eq!(result.unwrap_err().kind(), &api(text, status), "{path}");
+        assert_eq!(
+            result.unwrap_err().kind(),
+            &api_error(status, text),
+            "{path}"
+        );
     }
 }

@@ -4,10 +4,12 @@ mod common;
 
 use std::time::Duration;
 
-use common::{PASSWORD, answer, client, password, server, server_with, signed_in};
+use common::{
+    PASSWORD, alice_on, answer, answer_error, api_error, client, password, posts, server,
+    server_with, signed_in,
+};
 use goscrobble_api::{Claims, ErrorKind, ExposeSecret, Password, ResetToken};
 use omniauth_testkit::goscrobble::{GoScrobble, SENDGRID_ERROR};
-use omniauth_types::http::Method;
 
 #[tokio::test]
 async fn login_builds_the_session_from_the_claims() {
@@ -84,34 +86,22 @@ async fn every_login_failure_message_maps() {
         (
             200,
             r#"{"error":"A username is required"}"#,
-            ErrorKind::Api {
-                status: 200,
-                message: "A username is required".into(),
-            },
+            api_error(200, "A username is required"),
         ),
         (
             200,
             r#"{"error":"A password is required"}"#,
-            ErrorKind::Api {
-                status: 200,
-                message: "A password is required".into(),
-            },
+            api_error(200, "A password is required"),
         ),
         (
             200,
             r#"{"error":"Error logging in"}"#,
-            ErrorKind::Api {
-                status: 200,
-                message: "Error logging in".into(),
-            },
+            api_error(200, "Error logging in"),
         ),
         (
             400,
             "{\"error\":\"unexpected EOF\"}\n",
-            ErrorKind::Api {
-                status: 400,
-                message: "unexpected EOF".into(),
-            },
+            api_error(400, "unexpected EOF"),
         ),
         (
             429,
@@ -126,28 +116,13 @@ async fn every_login_failure_message_maps() {
         assert_eq!(err.kind(), &kind, "{body}");
     }
     // A login is never retried, not even after a 429.
-    assert_eq!(
-        server
-            .server()
-            .requests()
-            .count(&Method::POST, "/api/v1/login"),
-        5
-    );
+    assert_eq!(posts(&server, "/login"), 5);
 }
 
 #[tokio::test]
 async fn a_token_with_exp_equal_to_iat_is_reported() {
-    let server = server_with(
-        GoScrobble::builder()
-            .without_rate_limits()
-            .unset_expiry_env(),
-    )
-    .await;
-    server.add_user("alice", PASSWORD, "");
-    let err = client(&server)
-        .login("alice", &password())
-        .await
-        .unwrap_err();
+    let (_server, client) = alice_on(GoScrobble::builder().unset_expiry_env(), "").await;
+    let err = client.login("alice", &password()).await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Expired);
     assert!(err.to_string().contains("exp == iat"), "{err}");
 }
@@ -182,14 +157,8 @@ async fn refresh_rotates_the_refresh_token() {
 
 #[tokio::test]
 async fn an_expired_refresh_token_is_refused() {
-    let server = server_with(
-        GoScrobble::builder()
-            .without_rate_limits()
-            .refresh_expiry(Duration::from_secs(60)),
-    )
-    .await;
-    server.add_user("alice", PASSWORD, "");
-    let client = client(&server);
+    let builder = GoScrobble::builder().refresh_expiry(Duration::from_secs(60));
+    let (server, client) = alice_on(builder, "").await;
     let session = client.login("alice", &password()).await.unwrap();
     server.advance(Duration::from_secs(120));
     let err = client.refresh(&session).await.unwrap_err();
@@ -198,14 +167,7 @@ async fn an_expired_refresh_token_is_refused() {
 
 #[tokio::test]
 async fn broken_refresh_says_to_log_in_and_the_fallback_does() {
-    let server = server_with(
-        GoScrobble::builder()
-            .without_rate_limits()
-            .broken_refresh(true),
-    )
-    .await;
-    server.add_user("alice", PASSWORD, "");
-    let client = client(&server);
+    let (server, client) = alice_on(GoScrobble::builder().broken_refresh(true), "").await;
     let session = client.login("alice", &password()).await.unwrap();
     let err = client.refresh(&session).await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Unauthorized);
@@ -220,13 +182,7 @@ async fn broken_refresh_says_to_log_in_and_the_fallback_does() {
         .await
         .unwrap();
     assert_eq!(fresh.user_id(), session.user_id());
-    assert_eq!(
-        server
-            .server()
-            .requests()
-            .count(&Method::POST, "/api/v1/login"),
-        2
-    );
+    assert_eq!(posts(&server, "/login"), 2);
     // "Failed to refresh Token" is the same story.
     answer(
         &server,
@@ -249,13 +205,7 @@ async fn a_session_without_refresh_token_cannot_refresh() {
     );
     let err = client.refresh(&bare).await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Unauthorized);
-    assert_eq!(
-        server
-            .server()
-            .requests()
-            .count(&Method::POST, "/api/v1/refresh"),
-        0
-    );
+    assert_eq!(posts(&server, "/refresh"), 0);
 }
 
 #[tokio::test]
@@ -294,13 +244,7 @@ async fn register_failures_map_to_their_kinds() {
         .register("fresh", &password(), Some("fresh@example.com"))
         .await
         .unwrap_err();
-    assert_eq!(
-        err.kind(),
-        &ErrorKind::Api {
-            status: 200,
-            message: "Invalid email address".into()
-        }
-    );
+    assert_eq!(err.kind(), &api_error(200, "Invalid email address"));
     server.set_registration_enabled(false);
     let err = client
         .register("fresh", &password(), None)
@@ -352,24 +296,12 @@ async fn server_side_register_messages_map() {
         "A username is required",
         "Username contains invalid characters",
     ] {
-        server.server().faults().clear();
-        answer(
-            &server,
-            "/register",
-            200,
-            &format!(r#"{{"error":"{text}"}}"#),
-        );
+        answer_error(&server, "/register", text);
         let err = client
             .register("fine", &password(), None)
             .await
             .unwrap_err();
-        assert_eq!(
-            err.kind(),
-            &ErrorKind::Api {
-                status: 200,
-                message: text.into()
-            }
-        );
+        assert_eq!(err.kind(), &api_error(200, text));
     }
 }
 
@@ -409,25 +341,13 @@ async fn password_reset_round_trip() {
 
 #[tokio::test]
 async fn password_reset_failures() {
-    let server = server_with(
-        GoScrobble::builder()
-            .without_rate_limits()
-            .sendgrid_fails(true),
-    )
-    .await;
-    server.add_user("alice", PASSWORD, "alice@example.com");
-    let client = client(&server);
+    let builder = GoScrobble::builder().sendgrid_fails(true);
+    let (server, client) = alice_on(builder, "alice@example.com").await;
     let err = client.send_reset("nobody@example.com").await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::NotFound);
     assert_eq!(err.message(), Some("Invalid Email"));
     let err = client.send_reset("alice@example.com").await.unwrap_err();
-    assert_eq!(
-        err.kind(),
-        &ErrorKind::Api {
-            status: 200,
-            message: SENDGRID_ERROR.into()
-        }
-    );
+    assert_eq!(err.kind(), &api_error(200, SENDGRID_ERROR));
     assert!(
         server.last_reset_token("alice@example.com").is_some(),
         "stored before sending"
@@ -449,34 +369,22 @@ async fn password_reset_failures() {
         (
             400,
             r#"{"error":"Invalid JSON"}"#,
-            ErrorKind::Api {
-                status: 400,
-                message: "Invalid JSON".into(),
-            },
+            api_error(400, "Invalid JSON"),
         ),
         (
             200,
             r#"{"error":"Password must be at least 8 characters"}"#,
-            ErrorKind::Api {
-                status: 200,
-                message: "Password must be at least 8 characters".into(),
-            },
+            api_error(200, "Password must be at least 8 characters"),
         ),
         (
             200,
             r#"{"error":"Bad password"}"#,
-            ErrorKind::Api {
-                status: 200,
-                message: "Bad password".into(),
-            },
+            api_error(200, "Bad password"),
         ),
         (
             200,
             r#"{"error":"Failed to update password"}"#,
-            ErrorKind::Api {
-                status: 200,
-                message: "Failed to update password".into(),
-            },
+            api_error(200, "Failed to update password"),
         ),
     ] {
         server.server().faults().clear();

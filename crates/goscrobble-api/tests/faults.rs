@@ -2,22 +2,16 @@
 
 mod common;
 
-use common::{RecordingSleeper, password, signed_in};
-use goscrobble_api::{Client, ErrorKind};
+use common::{RecordingSleeper, api_error, client_recording, password, posts, signed_in};
+use goscrobble_api::ErrorKind;
 use omniauth_testkit::{Fault, FaultRule};
-use omniauth_types::http::{Method, StatusCode};
-use omniauth_types::transport::RetryPolicy;
+use omniauth_types::http::StatusCode;
 
 #[tokio::test]
 async fn a_read_is_retried_after_a_503_and_a_login_is_not() {
     let (server, _, session) = signed_in().await;
     let sleeper = RecordingSleeper::default();
-    let client = Client::builder()
-        .base_url(server.base_url())
-        .heavy_rate_limit(None)
-        .retry(RetryPolicy::default().with_sleeper(sleeper.clone()))
-        .build()
-        .unwrap();
+    let client = client_recording(&server, &sleeper);
     let faults = server.server().faults();
     faults.inject(FaultRule::new("/api/v1/user", Fault::status(503)).times(1));
     client.user(&session).await.unwrap();
@@ -25,13 +19,7 @@ async fn a_read_is_retried_after_a_503_and_a_login_is_not() {
     faults.inject(FaultRule::new("/api/v1/login", Fault::status(503)).times(1));
     let err = client.login("alice", &password()).await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
-    assert_eq!(
-        server
-            .server()
-            .requests()
-            .count(&Method::POST, "/api/v1/login"),
-        2
-    );
+    assert_eq!(posts(&server, "/login"), 2);
 }
 
 #[tokio::test]
@@ -53,13 +41,7 @@ async fn broken_bodies_are_decode_or_transport_errors() {
         Fault::Html(StatusCode::BAD_GATEWAY),
     ));
     let err = client.user(&session).await.unwrap_err();
-    assert_eq!(
-        err.kind(),
-        &ErrorKind::Api {
-            status: 502,
-            message: "Bad Gateway".into()
-        }
-    );
+    assert_eq!(err.kind(), &api_error(502, "Bad Gateway"));
     // A login answer that is cut short keeps no snippet of the body (it holds the JWT).
     faults.clear();
     faults.inject(FaultRule::new("/api/v1/login", Fault::Truncated));

@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use common::{answer, signed_in};
+use common::{answer, answer_error, api_error, signed_in};
 use goscrobble_api::model::{JellyfinEvent, MultiScrobble};
 use goscrobble_api::{ErrorKind, ExposeSecret, IngressKey};
 use omniauth_types::reqwest;
@@ -104,13 +104,7 @@ async fn a_jellyfin_event_that_is_not_audio_is_refused() {
     let mut event = JellyfinEvent::audio("Some Film", "-", "-", "tv");
     event.item_type = "Movie".into();
     let err = client.jellyfin(&key, &event).await.unwrap_err();
-    assert_eq!(
-        err.kind(),
-        &ErrorKind::Api {
-            status: 200,
-            message: "Media type not audio".into()
-        }
-    );
+    assert_eq!(err.kind(), &api_error(200, "Media type not audio"));
     assert_eq!(
         err.status().unwrap().as_u16(),
         200,
@@ -263,23 +257,11 @@ async fn payloads_the_server_cannot_map_are_refused_first() {
         "Missing track data",
         "Failed to map track",
     ] {
-        server.server().faults().clear();
-        answer(
-            &server,
-            "/ingress/jellyfin",
-            200,
-            &format!(r#"{{"error":"{text}"}}"#),
-        );
+        answer_error(&server, "/ingress/jellyfin", text);
         let err = client
             .jellyfin(&key, &JellyfinEvent::audio("a", "b", "c", "d"))
             .await
             .unwrap_err();
-        assert_eq!(
-            err.kind(),
-            &ErrorKind::Api {
-                status: 200,
-                message: text.into()
-            }
-        );
+        assert_eq!(err.kind(), &api_error(200, text));
     }
 }

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use omniauth_types::transport::{RateLimit, RetryPolicy, Transport};
+use omniauth_types::transport::{Transport, TransportOptions};
 use omniauth_types::url::Url;
 use omniauth_types::{Error, Result, TokenScheme};
 
@@ -99,12 +99,7 @@ impl fmt::Debug for Client {
 #[must_use]
 pub struct ClientBuilder {
     base_url: Option<String>,
-    http_client: Option<omniauth_types::reqwest::Client>,
-    user_agent: Option<String>,
-    timeout: Option<Duration>,
-    retry: Option<RetryPolicy>,
-    rate_limit: Option<RateLimit>,
-    allow_insecure_http: bool,
+    transport: TransportOptions,
     token_scheme: TokenScheme,
     max_login_wait: Duration,
 }
@@ -113,12 +108,8 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         Self {
             base_url: None,
-            http_client: None,
-            user_agent: None,
-            timeout: None,
-            retry: None,
-            rate_limit: None,
-            allow_insecure_http: false,
+            transport: TransportOptions::default()
+                .user_agent(concat!("maillink-auth/", env!("CARGO_PKG_VERSION"))),
             token_scheme: TokenScheme::Bearer,
             max_login_wait: DEFAULT_MAX_LOGIN_WAIT,
         }
@@ -132,43 +123,22 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends through this `reqwest` client (proxies, custom roots). Build it with redirects
-    /// disabled.
-    pub fn http_client(mut self, client: omniauth_types::reqwest::Client) -> Self {
-        self.http_client = Some(client);
-        self
-    }
-
-    /// The `User-Agent` (default `maillink-auth/<version>`).
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
-        self
-    }
-
-    /// How long one request may take, answer included (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// The transport's retry policy. Registration and login are never sent twice, and the
-    /// poll is retried by [`PendingLogin::wait`](crate::PendingLogin::wait)'s own schedule,
-    /// so this only governs connections that could not be made.
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = Some(retry);
-        self
-    }
-
-    /// A client-side rate limit every request waits for (default: none).
-    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
-        self.rate_limit = Some(limit);
-        self
-    }
-
-    /// Allows `http://` to a host that is not loopback (off by default).
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.allow_insecure_http = allow;
-        self
+    omniauth_types::transport_setters! { transport:
+        /// Sends through this `reqwest` client (proxies, custom roots). Build it with redirects
+        /// disabled.
+        http_client,
+        /// The `User-Agent` (default `maillink-auth/<version>`).
+        user_agent,
+        /// How long one request may take, answer included (default 30 s).
+        timeout,
+        /// The transport's retry policy. Registration and login are never sent twice, and the
+        /// poll is retried by [`PendingLogin::wait`](crate::PendingLogin::wait)'s own schedule,
+        /// so this only governs connections that could not be made.
+        retry,
+        /// A client-side rate limit every request waits for (default: none).
+        rate_limit,
+        /// Allows `http://` to a host that is not loopback (off by default).
+        allow_insecure_http,
     }
 
     /// How the session token is sent on later calls. The service's documentation does not
@@ -195,28 +165,13 @@ impl ClientBuilder {
             Error::invalid_input("a base url is required (the service is self-hosted)")
                 .with_service(SERVICE)
         })?;
-        let mut transport = Transport::builder(SERVICE, base_url)?
-            .user_agent(
-                self.user_agent
-                    .unwrap_or_else(|| concat!("maillink-auth/", env!("CARGO_PKG_VERSION")).into()),
-            )
-            .allow_insecure_http(self.allow_insecure_http)
-            .error_decoder(crate::error::decode_any);
-        if let Some(client) = self.http_client {
-            transport = transport.http_client(client);
-        }
-        if let Some(timeout) = self.timeout {
-            transport = transport.timeout(timeout);
-        }
-        if let Some(retry) = self.retry {
-            transport = transport.retry(retry);
-        }
-        if let Some(limit) = self.rate_limit {
-            transport = transport.rate_limit(limit);
-        }
+        let transport = Transport::builder(SERVICE, base_url)?
+            .options(&self.transport)
+            .error_decoder(crate::error::decode_any)
+            .build()?;
         Ok(Client {
             inner: Arc::new(Inner {
-                transport: transport.build()?,
+                transport,
                 token_scheme: self.token_scheme,
                 max_login_wait: self.max_login_wait,
             }),
@@ -228,9 +183,10 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("base_url", &self.base_url)
+            .field("transport", &self.transport)
             .field("token_scheme", &self.token_scheme)
             .field("max_login_wait", &self.max_login_wait)
-            .finish_non_exhaustive()
+            .finish()
     }
 }
 

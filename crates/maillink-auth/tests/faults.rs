@@ -4,21 +4,50 @@ mod common;
 
 use std::time::Duration;
 
-use common::{MS, Reports, fast, login, poll_path, polls, start};
-use maillink_auth::{ErrorKind, ExposeSecret, PollEvent};
+use common::{MS, Reports, fast, login, poll_path, polls, start, start_login};
+use maillink_auth::{
+    Client, Error, ErrorKind, ExposeSecret, PendingLogin, PollEvent, SessionPlatform,
+};
 use omniauth_testkit::maillink::Maillink;
 use omniauth_testkit::{Fault, FaultRule, RetryAfter};
 
 const POLLS: &str = "/auth/session/*";
 
+/// Makes the next `times` polls meet `fault`.
+fn fail_polls(maillink: &Maillink, fault: Fault, times: u32) {
+    inject(maillink, FaultRule::new(POLLS, fault).times(times));
+}
+
+/// Waits for `pending` to succeed after its first poll failed in transport and was retried.
+async fn wait_through_one_transport_error(maillink: &Maillink, pending: &PendingLogin) {
+    let reports = Reports::default();
+    pending.wait(reports.options(fast())).await.unwrap();
+    assert_eq!(polls(maillink, pending), 2);
+    assert_eq!(
+        reports.all()[1].event,
+        PollEvent::Retrying {
+            error: ErrorKind::Transport
+        }
+    );
+}
+
+/// Starts alice's login, which must fail.
+async fn failed_login(client: &Client) -> Error {
+    client
+        .start_login("alice", common::EMAIL, &SessionPlatform::CLI)
+        .await
+        .err()
+        .unwrap()
+}
+
+fn inject(maillink: &Maillink, rule: FaultRule) {
+    maillink.server().faults().inject(rule);
+}
+
 #[tokio::test]
 async fn a_429_with_retry_after_slows_down_then_succeeds() {
-    let (maillink, client) = start(Maillink::builder()).await;
-    let pending = login(&client).await;
-    maillink
-        .server()
-        .faults()
-        .inject(FaultRule::new(POLLS, Fault::rate_limited(RetryAfter::Seconds(1))).times(1));
+    let (maillink, pending) = start_login(Maillink::builder()).await;
+    fail_polls(&maillink, Fault::rate_limited(RetryAfter::Seconds(1)), 1);
     assert!(maillink.confirm_last());
     let reports = Reports::default();
     let session = pending.wait(reports.options(fast())).await.unwrap();
@@ -44,12 +73,8 @@ async fn a_429_with_retry_after_slows_down_then_succeeds() {
 
 #[tokio::test]
 async fn poll_once_surfaces_the_rate_limit() {
-    let (maillink, client) = start(Maillink::builder()).await;
-    let pending = login(&client).await;
-    maillink
-        .server()
-        .faults()
-        .inject(FaultRule::new(POLLS, Fault::rate_limited(RetryAfter::Seconds(7))).times(1));
+    let (maillink, pending) = start_login(Maillink::builder()).await;
+    fail_polls(&maillink, Fault::rate_limited(RetryAfter::Seconds(7)), 1);
     let err = pending.poll_once().await.unwrap_err();
     assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
     assert_eq!(
@@ -61,12 +86,8 @@ async fn poll_once_surfaces_the_rate_limit() {
 
 #[tokio::test]
 async fn server_errors_back_off_then_succeed() {
-    let (maillink, client) = start(Maillink::builder()).await;
-    let pending = login(&client).await;
-    maillink
-        .server()
-        .faults()
-        .inject(FaultRule::new(POLLS, Fault::status(500)).times(2));
+    let (maillink, pending) = start_login(Maillink::builder()).await;
+    fail_polls(&maillink, Fault::status(500), 2);
     assert!(maillink.confirm_last());
     let reports = Reports::default();
     pending.wait(reports.options(fast())).await.unwrap();
@@ -85,37 +106,18 @@ async fn server_errors_back_off_then_succeed() {
 
 #[tokio::test]
 async fn a_reset_mid_body_is_retried() {
-    let (maillink, client) = start(Maillink::builder().confirm_after_polls(1)).await;
-    let pending = login(&client).await;
+    let (maillink, pending) = start_login(Maillink::builder().confirm_after_polls(1)).await;
     // The first (pending) answer is cut off with the connection; the user clicks meanwhile.
-    maillink
-        .server()
-        .faults()
-        .inject(FaultRule::new(POLLS, Fault::ResetMidBody).times(1));
-    let reports = Reports::default();
-    pending.wait(reports.options(fast())).await.unwrap();
-    assert_eq!(polls(&maillink, &pending), 2);
-    assert_eq!(
-        reports.all()[1].event,
-        PollEvent::Retrying {
-            error: ErrorKind::Transport
-        }
-    );
+    fail_polls(&maillink, Fault::ResetMidBody, 1);
+    wait_through_one_transport_error(&maillink, &pending).await;
 }
 
 #[tokio::test]
 async fn a_lost_success_is_polled_again_when_the_server_repeats_it() {
-    let (maillink, client) = start(Maillink::builder().single_use(false)).await;
-    let pending = login(&client).await;
+    let (maillink, pending) = start_login(Maillink::builder().single_use(false)).await;
     assert!(maillink.confirm_last());
-    maillink
-        .server()
-        .faults()
-        .inject(FaultRule::new(POLLS, Fault::ResetMidBody).times(1));
-    maillink
-        .server()
-        .faults()
-        .inject(FaultRule::new(POLLS, Fault::Truncated).times(1));
+    fail_polls(&maillink, Fault::ResetMidBody, 1);
+    fail_polls(&maillink, Fault::Truncated, 1);
     let session = pending.wait(fast()).await.unwrap();
     assert_eq!(polls(&maillink, &pending), 3);
     // Three tokens were issued; the one received is the last.
@@ -129,14 +131,10 @@ async fn a_lost_success_is_polled_again_when_the_server_repeats_it() {
 
 #[tokio::test]
 async fn a_lost_single_use_success_ends_expired_with_a_hint() {
-    let (maillink, client) =
-        start(Maillink::builder().login_lifetime(Duration::from_millis(500))).await;
-    let pending = login(&client).await;
+    let (maillink, pending) =
+        start_login(Maillink::builder().login_lifetime(Duration::from_millis(500))).await;
     assert!(maillink.confirm_last());
-    maillink
-        .server()
-        .faults()
-        .inject(FaultRule::new(POLLS, Fault::ResetMidBody).times(1));
+    fail_polls(&maillink, Fault::ResetMidBody, 1);
     let err = pending.wait(fast().interval(MS * 100)).await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Expired);
     assert!(err.to_string().contains("start a new login"), "{err}");
@@ -149,9 +147,8 @@ async fn a_lost_single_use_success_ends_expired_with_a_hint() {
 
 #[tokio::test]
 async fn a_success_consumed_by_another_poller_ends_expired() {
-    let (maillink, client) =
-        start(Maillink::builder().login_lifetime(Duration::from_millis(500))).await;
-    let pending = login(&client).await;
+    let (maillink, pending) =
+        start_login(Maillink::builder().login_lifetime(Duration::from_millis(500))).await;
     assert!(maillink.confirm_last());
     // Someone else who knows the id polls first and takes the token.
     let thief = omniauth_types::reqwest::get(maillink.server().url(&poll_path(&pending)))
@@ -168,21 +165,14 @@ async fn a_success_consumed_by_another_poller_ends_expired() {
 
 #[tokio::test]
 async fn any_other_answer_stops_the_wait() {
-    let (maillink, client) = start(Maillink::builder()).await;
-    let pending = login(&client).await;
-    maillink
-        .server()
-        .faults()
-        .inject(FaultRule::new(POLLS, Fault::status(404)));
+    let (maillink, pending) = start_login(Maillink::builder()).await;
+    inject(&maillink, FaultRule::new(POLLS, Fault::status(404)));
     let err = pending.wait(fast()).await.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::NotFound);
     assert_eq!(polls(&maillink, &pending), 1);
 
     maillink.server().faults().clear();
-    maillink
-        .server()
-        .faults()
-        .inject(FaultRule::new(POLLS, Fault::NotJson).times(1));
+    fail_polls(&maillink, Fault::NotJson, 1);
     let err = pending.wait(fast()).await.unwrap_err();
     assert!(
         matches!(
@@ -199,22 +189,18 @@ async fn any_other_answer_stops_the_wait() {
 #[tokio::test]
 async fn login_and_registration_are_never_sent_twice() {
     let (maillink, client) = start(Maillink::builder()).await;
-    maillink
-        .server()
-        .faults()
-        .inject(FaultRule::new("/auth/login", Fault::status(503)).times(1));
-    maillink
-        .server()
-        .faults()
-        .inject(FaultRule::new("/auth/registration", Fault::ResetMidBody).times(1));
-    let err = client
-        .start_login("alice", common::EMAIL, &maillink_auth::SessionPlatform::CLI)
-        .await
-        .err()
-        .unwrap();
+    inject(
+        &maillink,
+        FaultRule::new("/auth/login", Fault::status(503)).times(1),
+    );
+    inject(
+        &maillink,
+        FaultRule::new("/auth/registration", Fault::ResetMidBody).times(1),
+    );
+    let err = failed_login(&client).await;
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     let err = client
-        .register("zoe", None, &maillink_auth::SessionPlatform::CLI)
+        .register("zoe", None, &SessionPlatform::CLI)
         .await
         .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Transport);
@@ -226,27 +212,19 @@ async fn login_and_registration_are_never_sent_twice() {
 #[tokio::test]
 async fn a_mangled_login_answer_is_an_error_that_hides_the_body() {
     let (maillink, client) = start(Maillink::builder()).await;
-    maillink
-        .server()
-        .faults()
-        .inject(FaultRule::new("/auth/login", Fault::Truncated).times(1));
-    let err = client
-        .start_login("alice", common::EMAIL, &maillink_auth::SessionPlatform::CLI)
-        .await
-        .err()
-        .unwrap();
+    inject(
+        &maillink,
+        FaultRule::new("/auth/login", Fault::Truncated).times(1),
+    );
+    let err = failed_login(&client).await;
     assert_eq!(err.kind(), &ErrorKind::Transport);
     let id = &maillink.outbox()[0].auth_id;
     assert!(!err.to_string().contains(&id[..8]), "{err}");
-    maillink
-        .server()
-        .faults()
-        .inject(FaultRule::new("/auth/login", Fault::Html(http::StatusCode::BAD_GATEWAY)).times(1));
-    let err = client
-        .start_login("alice", common::EMAIL, &maillink_auth::SessionPlatform::CLI)
-        .await
-        .err()
-        .unwrap();
+    inject(
+        &maillink,
+        FaultRule::new("/auth/login", Fault::Html(http::StatusCode::BAD_GATEWAY)).times(1),
+    );
+    let err = failed_login(&client).await;
     assert_eq!(
         err.kind(),
         &ErrorKind::Api {
@@ -266,18 +244,7 @@ async fn a_timed_out_poll_is_retried() {
         .build()
         .unwrap();
     let pending = login(&client).await;
-    maillink
-        .server()
-        .faults()
-        .inject(FaultRule::new(POLLS, Fault::Delay(Duration::from_secs(5))).times(1));
+    fail_polls(&maillink, Fault::Delay(Duration::from_secs(5)), 1);
     assert!(maillink.confirm_last());
-    let reports = Reports::default();
-    pending.wait(reports.options(fast())).await.unwrap();
-    assert_eq!(polls(&maillink, &pending), 2);
-    assert_eq!(
-        reports.all()[1].event,
-        PollEvent::Retrying {
-            error: ErrorKind::Transport
-        }
-    );
+    wait_through_one_transport_error(&maillink, &pending).await;
 }

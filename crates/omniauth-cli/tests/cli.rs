@@ -63,6 +63,44 @@ fn temp_store() -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+/// `words` (the command, with `--json` before it when wanted), then `--base-url <url>
+/// --username <user>` and `rest`.
+fn argv<'a>(words: &'a str, url: &'a str, user: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args: Vec<&str> = words.split_whitespace().collect();
+    args.extend(["--base-url", url, "--username", user]);
+    args.extend_from_slice(rest);
+    args
+}
+
+/// Logs alice in to GoScrobble at `url`, `stdin` holding the password; `--json` when `json`.
+async fn goscrobble_login(store: &Path, url: &str, json: bool, stdin: &str) -> Output {
+    let words = if json {
+        "--json login goscrobble"
+    } else {
+        "login goscrobble"
+    };
+    omniauth(
+        store,
+        &argv(words, url, "alice", &["--password-stdin"]),
+        stdin,
+    )
+    .await
+}
+
+/// Asserts the exit code, showing stderr when it differs.
+#[track_caller]
+fn assert_exit(output: &Output, expected: i32) {
+    assert_eq!(code(output), expected, "{}", stderr(output));
+}
+
+/// A GoScrobble emulator with alice, and a store file not yet written.
+async fn goscrobble_with_alice() -> (GoScrobble, tempfile::TempDir, PathBuf) {
+    let server = GoScrobble::start().await.unwrap();
+    server.add_user("alice", PASSWORD, "alice@example.com");
+    let (dir, store) = temp_store();
+    (server, dir, store)
+}
+
 fn stored_tokens(store: &Path) -> Vec<String> {
     let file: Value = serde_json::from_slice(&std::fs::read(store).unwrap()).unwrap();
     file["sessions"]
@@ -75,27 +113,11 @@ fn stored_tokens(store: &Path) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn goscrobble_login_token_whoami_status_logout() {
-    let server = GoScrobble::start().await.unwrap();
-    server.add_user("alice", PASSWORD, "alice@example.com");
-    let (_dir, store) = temp_store();
+    let (server, _dir, store) = goscrobble_with_alice().await;
     let url = server.base_url();
 
-    let login = omniauth(
-        &store,
-        &[
-            "--json",
-            "login",
-            "goscrobble",
-            "--base-url",
-            url,
-            "--username",
-            "alice",
-            "--password-stdin",
-        ],
-        &format!("{PASSWORD}\n"),
-    )
-    .await;
-    assert_eq!(code(&login), 0, "{}", stderr(&login));
+    let login = goscrobble_login(&store, url, true, &format!("{PASSWORD}\n")).await;
+    assert_exit(&login, 0);
     let who = json(&login);
     assert_eq!(who["service"], "goscrobble");
     assert_eq!(who["account"], "default");
@@ -119,7 +141,7 @@ async fn goscrobble_login_token_whoami_status_logout() {
     }
 
     let token = omniauth(&store, &["token", "goscrobble"], "").await;
-    assert_eq!(code(&token), 0, "{}", stderr(&token));
+    assert_exit(&token, 0);
     assert_eq!(
         stdout(&token).trim(),
         tokens[0],
@@ -131,7 +153,7 @@ async fn goscrobble_login_token_whoami_status_logout() {
     assert!(token_json["expires_at"].is_string());
 
     let whoami = omniauth(&store, &["--json", "whoami", "goscrobble"], "").await;
-    assert_eq!(code(&whoami), 0, "{}", stderr(&whoami));
+    assert_exit(&whoami, 0);
     assert_eq!(json(&whoami)["username"], "alice");
 
     let status = omniauth(&store, &["--json", "status"], "").await;
@@ -146,7 +168,7 @@ async fn goscrobble_login_token_whoami_status_logout() {
     );
 
     let logout = omniauth(&store, &["logout", "goscrobble"], "").await;
-    assert_eq!(code(&logout), 0, "{}", stderr(&logout));
+    assert_exit(&logout, 0);
     assert!(stored_tokens(&store).is_empty());
     let whoami = omniauth(&store, &["--json", "whoami", "goscrobble"], "").await;
     assert_eq!(code(&whoami), 6);
@@ -160,29 +182,22 @@ async fn goscrobble_login_token_whoami_status_logout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounts_are_kept_apart() {
-    let server = GoScrobble::start().await.unwrap();
-    server.add_user("alice", PASSWORD, "alice@example.com");
+    let (server, _dir, store) = goscrobble_with_alice().await;
     server.add_user("bob", PASSWORD, "bob@example.com");
-    let (_dir, store) = temp_store();
     let url = server.base_url();
     for (account, user) in [("work", "alice"), ("home", "bob")] {
         let out = omniauth(
             &store,
-            &[
-                "login",
-                "goscrobble",
-                "--base-url",
+            &argv(
+                "login goscrobble",
                 url,
-                "--account",
-                account,
-                "--username",
                 user,
-                "--password-stdin",
-            ],
+                &["--account", account, "--password-stdin"],
+            ),
             PASSWORD,
         )
         .await;
-        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert_exit(&out, 0);
     }
     let whoami = omniauth(
         &store,
@@ -196,27 +211,11 @@ async fn accounts_are_kept_apart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exit_codes_follow_the_error_kind() {
-    let server = GoScrobble::start().await.unwrap();
-    server.add_user("alice", PASSWORD, "alice@example.com");
-    let (_dir, store) = temp_store();
+    let (server, _dir, store) = goscrobble_with_alice().await;
     let url = server.base_url();
 
-    let wrong = omniauth(
-        &store,
-        &[
-            "--json",
-            "login",
-            "goscrobble",
-            "--base-url",
-            url,
-            "--username",
-            "alice",
-            "--password-stdin",
-        ],
-        "wrong password\n",
-    )
-    .await;
-    assert_eq!(code(&wrong), 3, "{}", stderr(&wrong));
+    let wrong = goscrobble_login(&store, url, true, "wrong password\n").await;
+    assert_exit(&wrong, 3);
     assert_eq!(json(&wrong)["error"]["kind"], "invalid_credentials");
     assert!(!stderr(&wrong).contains("wrong password"));
 
@@ -232,7 +231,7 @@ async fn exit_codes_follow_the_error_kind() {
         PASSWORD,
     )
     .await;
-    assert_eq!(code(&no_url), 2, "{}", stderr(&no_url));
+    assert_exit(&no_url, 2);
 
     let usage = omniauth(&store, &["login", "myspace"], "").await;
     assert_eq!(code(&usage), 2);
@@ -244,40 +243,14 @@ async fn exit_codes_follow_the_error_kind() {
         "/api/v1/login",
         Fault::rate_limited(RetryAfter::Seconds(3600)),
     ));
-    let limited = omniauth(
-        &store,
-        &[
-            "login",
-            "goscrobble",
-            "--base-url",
-            url,
-            "--username",
-            "alice",
-            "--password-stdin",
-        ],
-        PASSWORD,
-    )
-    .await;
-    assert_eq!(code(&limited), 7, "{}", stderr(&limited));
+    let limited = goscrobble_login(&store, url, false, PASSWORD).await;
+    assert_exit(&limited, 7);
 
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}/api/v1", closed.local_addr().unwrap());
     drop(closed);
-    let down = omniauth(
-        &store,
-        &[
-            "login",
-            "goscrobble",
-            "--base-url",
-            &dead,
-            "--username",
-            "alice",
-            "--password-stdin",
-        ],
-        PASSWORD,
-    )
-    .await;
-    assert_eq!(code(&down), 8, "{}", stderr(&down));
+    let down = goscrobble_login(&store, &dead, false, PASSWORD).await;
+    assert_exit(&down, 8);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -292,21 +265,16 @@ async fn maillink_login_waits_for_the_link_and_stops_at_the_deadline() {
     let url = server.base_url();
     let login = omniauth(
         &store,
-        &[
-            "--json",
-            "login",
-            "maillink",
-            "--base-url",
+        &argv(
+            "--json login maillink",
             url,
-            "--username",
             "carol",
-            "--email",
-            "carol@example.com",
-        ],
+            &["--email", "carol@example.com"],
+        ),
         "",
     )
     .await;
-    assert_eq!(code(&login), 0, "{}", stderr(&login));
+    assert_exit(&login, 0);
     assert_eq!(json(&login)["service"], "maillink");
     assert!(
         stderr(&login).contains("carol@example.com") || stderr(&login).contains("link"),
@@ -318,24 +286,23 @@ async fn maillink_login_waits_for_the_link_and_stops_at_the_deadline() {
     never.add_account("dave", Some("dave@example.com"));
     let waited = omniauth(
         &store,
-        &[
-            "login",
-            "maillink",
-            "--base-url",
+        &argv(
+            "login maillink",
             never.base_url(),
-            "--account",
-            "d",
-            "--username",
             "dave",
-            "--email",
-            "dave@example.com",
-            "--wait",
-            "1",
-        ],
+            &[
+                "--account",
+                "d",
+                "--email",
+                "dave@example.com",
+                "--wait",
+                "1",
+            ],
+        ),
         "",
     )
     .await;
-    assert_eq!(code(&waited), 5, "{}", stderr(&waited));
+    assert_exit(&waited, 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -365,32 +332,24 @@ async fn resonite_asks_for_the_second_factor() {
     server.set_totp(&user_id, Some("654321"));
     let (_dir, store) = temp_store();
     let url = server.base_url();
-    let base = [
-        "login",
-        "resonite",
-        "--base-url",
-        url,
-        "--username",
-        "erin",
-        "--password-stdin",
-    ];
+    let base = argv("login resonite", url, "erin", &["--password-stdin"]);
 
     let no_code = omniauth(&store, &base, PASSWORD).await;
-    assert_eq!(code(&no_code), 4, "{}", stderr(&no_code));
+    assert_exit(&no_code, 4);
     assert!(stderr(&no_code).contains("--totp"), "{}", stderr(&no_code));
 
     let mut with_code = vec!["--json"];
-    with_code.extend(base);
+    with_code.extend(&base);
     with_code.extend(["--totp", "654321"]);
     let login = omniauth(&store, &with_code, PASSWORD).await;
-    assert_eq!(code(&login), 0, "{}", stderr(&login));
+    assert_exit(&login, 0);
     assert_eq!(json(&login)["user_id"], user_id.as_str());
     assert!(!stdout(&login).contains("654321") && !stderr(&login).contains("654321"));
 
     let whoami = omniauth(&store, &["whoami", "resonite"], "").await;
-    assert_eq!(code(&whoami), 0, "{}", stderr(&whoami));
+    assert_exit(&whoami, 0);
     let logout = omniauth(&store, &["logout", "resonite"], "").await;
-    assert_eq!(code(&logout), 0, "{}", stderr(&logout));
+    assert_exit(&logout, 0);
     assert!(
         server.user_sessions(&user_id).is_empty(),
         "the token was deleted on the server"
@@ -404,35 +363,24 @@ async fn register_on_goscrobble_then_again_is_account_exists() {
     let url = goscrobble.base_url();
     let register = omniauth(
         &store,
-        &[
-            "--json",
-            "register",
-            "goscrobble",
-            "--base-url",
+        &argv(
+            "--json register goscrobble",
             url,
-            "--username",
             "frank",
-            "--email",
-            "frank@example.com",
-            "--password-stdin",
-        ],
+            &["--email", "frank@example.com", "--password-stdin"],
+        ),
         PASSWORD,
     )
     .await;
-    assert_eq!(code(&register), 0, "{}", stderr(&register));
+    assert_exit(&register, 0);
     let again = omniauth(
         &store,
-        &[
-            "register",
-            "goscrobble",
-            "--base-url",
+        &argv(
+            "register goscrobble",
             url,
-            "--username",
             "frank",
-            "--email",
-            "frank@example.com",
-            "--password-stdin",
-        ],
+            &["--email", "frank@example.com", "--password-stdin"],
+        ),
         PASSWORD,
     )
     .await;
@@ -456,40 +404,26 @@ async fn register_then_login_on_burgerauth() {
     let url = burgerauth.base_url();
     let register = omniauth(
         &store,
-        &[
-            "register",
-            "burgerauth",
-            "--base-url",
-            url,
-            "--username",
-            "grace",
-            "--password-stdin",
-        ],
+        &argv("register burgerauth", url, "grace", &["--password-stdin"]),
         PASSWORD,
     )
     .await;
-    assert_eq!(code(&register), 0, "{}", stderr(&register));
+    assert_exit(&register, 0);
     let login = omniauth(
         &store,
-        &[
-            "--json",
-            "login",
-            "burgerauth",
-            "--base-url",
+        &argv(
+            "--json login burgerauth",
             url,
-            "--account",
-            "g",
-            "--username",
             "grace",
-            "--password-stdin",
-        ],
+            &["--account", "g", "--password-stdin"],
+        ),
         PASSWORD,
     )
     .await;
-    assert_eq!(code(&login), 0, "{}", stderr(&login));
+    assert_exit(&login, 0);
     assert_eq!(json(&login)["username"], "grace");
     let whoami = omniauth(&store, &["whoami", "burgerauth", "--account", "g"], "").await;
-    assert_eq!(code(&whoami), 0, "{}", stderr(&whoami));
+    assert_exit(&whoami, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -498,24 +432,19 @@ async fn register_on_maillink_signs_in_at_once() {
     let maillink = Maillink::start().await.unwrap();
     let register = omniauth(
         &store,
-        &[
-            "--json",
-            "register",
-            "maillink",
-            "--base-url",
+        &argv(
+            "--json register maillink",
             maillink.base_url(),
-            "--username",
             "heidi",
-            "--email",
-            "heidi@example.com",
-        ],
+            &["--email", "heidi@example.com"],
+        ),
         "",
     )
     .await;
-    assert_eq!(code(&register), 0, "{}", stderr(&register));
+    assert_exit(&register, 0);
     assert_eq!(json(&register)["service"], "maillink");
     let token = omniauth(&store, &["token", "maillink"], "").await;
-    assert_eq!(code(&token), 0, "{}", stderr(&token));
+    assert_exit(&token, 0);
     assert_eq!(
         maillink.token_owner(stdout(&token).trim()).as_deref(),
         Some("heidi")

@@ -2,10 +2,8 @@
 
 use std::fmt;
 use std::num::NonZeroU32;
-use std::sync::Arc;
-use std::time::Duration;
 
-use omniauth_types::transport::{RateLimit, RequestBuilder, Response, RetryPolicy, Transport};
+use omniauth_types::transport::{RateLimit, RequestBuilder, Response, Transport, TransportOptions};
 use omniauth_types::url::Url;
 use omniauth_types::{Error, Result, Session};
 use serde::de::DeserializeOwned;
@@ -32,12 +30,7 @@ pub fn default_rate_limit() -> RateLimit {
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
     transport: Transport,
-    rate_limit: Option<RateLimit>,
 }
 
 impl Client {
@@ -57,16 +50,16 @@ impl Client {
 
     /// The base URL every route is joined to.
     pub fn base_url(&self) -> &Url {
-        self.inner.transport.base_url()
+        self.transport.base_url()
     }
 
     /// The client-side rate limit, `None` when disabled.
     pub fn rate_limit(&self) -> Option<&RateLimit> {
-        self.inner.rate_limit.as_ref()
+        self.transport.rate_limit()
     }
 
     pub(crate) fn transport(&self) -> &Transport {
-        &self.inner.transport
+        &self.transport
     }
 
     /// Sends `request`, maps a failed answer for `call`, and decodes a success as JSON.
@@ -121,7 +114,7 @@ pub(crate) fn check_session(session: &Session) -> Result<()> {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("transport", &self.inner.transport)
+            .field("transport", &self.transport)
             .finish()
     }
 }
@@ -145,24 +138,16 @@ impl fmt::Debug for Client {
 #[must_use]
 pub struct ClientBuilder {
     base_url: Option<String>,
-    http_client: Option<omniauth_types::reqwest::Client>,
-    user_agent: Option<String>,
-    timeout: Option<Duration>,
-    retry: Option<RetryPolicy>,
-    rate_limit: Option<RateLimit>,
-    allow_insecure_http: bool,
+    transport: TransportOptions,
 }
 
 impl Default for ClientBuilder {
     fn default() -> Self {
         Self {
             base_url: None,
-            http_client: None,
-            user_agent: None,
-            timeout: None,
-            retry: None,
-            rate_limit: Some(default_rate_limit()),
-            allow_insecure_http: false,
+            transport: TransportOptions::default()
+                .user_agent(concat!("resonite-api/", env!("CARGO_PKG_VERSION")))
+                .rate_limit(default_rate_limit()),
         }
     }
 }
@@ -174,48 +159,24 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends through this `reqwest` client (proxies, custom roots). Build it with redirects
-    /// disabled.
-    pub fn http_client(mut self, client: omniauth_types::reqwest::Client) -> Self {
-        self.http_client = Some(client);
-        self
-    }
-
-    /// The `User-Agent` (default `resonite-api/<version>`).
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
-        self
-    }
-
-    /// How long one request may take, answer included (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// How failed requests are retried (default [`RetryPolicy::default`]; a login is never
-    /// sent twice).
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = Some(retry);
-        self
-    }
-
-    /// The client-side rate limit (default [`default_rate_limit`]: 12 a minute, burst 5).
-    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
-        self.rate_limit = Some(limit);
-        self
-    }
-
-    /// No client-side rate limit (the server's 429s are still handled).
-    pub fn no_rate_limit(mut self) -> Self {
-        self.rate_limit = None;
-        self
-    }
-
-    /// Allows `http://` to a host that is not loopback (off by default).
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.allow_insecure_http = allow;
-        self
+    omniauth_types::transport_setters! { transport:
+        /// Sends through this `reqwest` client (proxies, custom roots). Build it with redirects
+        /// disabled.
+        http_client,
+        /// The `User-Agent` (default `resonite-api/<version>`).
+        user_agent,
+        /// How long one request may take, answer included (default 30 s).
+        timeout,
+        /// How failed requests are retried (default
+        /// [`RetryPolicy::default`](omniauth_types::transport::RetryPolicy::default); a login is
+        /// never sent twice).
+        retry,
+        /// The client-side rate limit (default [`default_rate_limit`]: 12 a minute, burst 5).
+        rate_limit,
+        /// No client-side rate limit (the server's 429s are still handled).
+        no_rate_limit,
+        /// Allows `http://` to a host that is not loopback (off by default).
+        allow_insecure_http,
     }
 
     /// Builds the client.
@@ -226,31 +187,11 @@ impl ClientBuilder {
     /// when the HTTP client cannot be built.
     pub fn build(self) -> Result<Client> {
         let base_url = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
-        let mut builder =
-            Transport::builder(SERVICE, base_url)?
-                .user_agent(self.user_agent.unwrap_or_else(|| {
-                    concat!("resonite-api/", env!("CARGO_PKG_VERSION")).to_owned()
-                }))
-                .allow_insecure_http(self.allow_insecure_http)
-                .error_decoder(error::transport_decoder);
-        if let Some(client) = self.http_client {
-            builder = builder.http_client(client);
-        }
-        if let Some(timeout) = self.timeout {
-            builder = builder.timeout(timeout);
-        }
-        if let Some(retry) = self.retry {
-            builder = builder.retry(retry);
-        }
-        if let Some(limit) = &self.rate_limit {
-            builder = builder.rate_limit(limit.clone());
-        }
-        Ok(Client {
-            inner: Arc::new(Inner {
-                transport: builder.build()?,
-                rate_limit: self.rate_limit,
-            }),
-        })
+        let transport = Transport::builder(SERVICE, base_url)?
+            .options(&self.transport)
+            .error_decoder(error::transport_decoder)
+            .build()?;
+        Ok(Client { transport })
     }
 }
 
@@ -258,9 +199,8 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("base_url", &self.base_url)
-            .field("timeout", &self.timeout)
-            .field("rate_limit", &self.rate_limit)
-            .finish_non_exhaustive()
+            .field("transport", &self.transport)
+            .finish()
     }
 }
 

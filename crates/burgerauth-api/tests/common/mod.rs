@@ -3,8 +3,12 @@
 
 use std::sync::OnceLock;
 
+use burgerauth_api::model::{NewApp, TokenResponse};
 use burgerauth_api::password::{derive_legacy, derive_modern};
-use burgerauth_api::{Client, DerivedPassword, Dialect, ExposeSecret, Password, Session};
+use burgerauth_api::{
+    AppRegistration, AuthorizationCode, Client, ClientAuth, DerivedPassword, Dialect, ExposeSecret,
+    Password, PendingAuthorization, Result, Session,
+};
 use omniauth_testkit::burgerauth::{Burgerauth, Dialect as EmuDialect};
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -76,4 +80,42 @@ pub async fn python_user(emu: &Burgerauth, client: &Client, name: &str) -> Sessi
         .await
         .unwrap();
     client.session_for_key(&key)
+}
+
+/// The registration of the app `name` with the `openid` scope, redirecting to [`REDIRECT`].
+pub fn openid_app(name: &str) -> AppRegistration {
+    AppRegistration::new(name, REDIRECT).scopes(&["openid"])
+}
+
+/// A 1.3 emulator and client, `name`'s session (see [`go_user`]) and its app "A" (see
+/// [`openid_app`]).
+pub async fn go_app(name: &str) -> (Burgerauth, Client, Session, NewApp) {
+    let (emu, client) = go().await;
+    let session = go_user(&emu, &client, name).await;
+    let app = client.create_app(&session, &openid_app("A")).await.unwrap();
+    (emu, client, session, app)
+}
+
+/// Redeems `code` for `client_id` with the PKCE verifier `pending` holds.
+pub async fn redeem_pkce(
+    client: &Client,
+    client_id: &str,
+    code: &AuthorizationCode,
+    pending: PendingAuthorization,
+) -> Result<TokenResponse> {
+    let verifier = pending.into_verifier().unwrap();
+    client
+        .exchange_code(client_id, code, &ClientAuth::Verifier(verifier))
+        .await
+}
+
+/// Redeems `code` for `client_id` with the client secret of `app`.
+pub async fn redeem_secret(
+    client: &Client,
+    client_id: &str,
+    code: &AuthorizationCode,
+    app: &NewApp,
+) -> Result<TokenResponse> {
+    let secret = ClientAuth::Secret(app.client_secret.clone());
+    client.exchange_code(client_id, code, &secret).await
 }

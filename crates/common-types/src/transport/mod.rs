@@ -20,6 +20,7 @@
 //! ```
 
 mod limit;
+mod options;
 mod request;
 mod response;
 mod retry;
@@ -35,6 +36,7 @@ use url::Url;
 use crate::error::{Error, Result};
 
 pub use limit::RateLimit;
+pub use options::TransportOptions;
 pub use request::RequestBuilder;
 pub use response::{ErrorDecoder, Response, default_error};
 pub use retry::{RetryPolicy, Sleeper, TokioSleeper, parse_retry_after};
@@ -97,6 +99,11 @@ impl Transport {
         &self.inner.user_agent
     }
 
+    /// The client-side rate limit every request waits for, `None` without one.
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        self.inner.rate_limit.as_ref()
+    }
+
     /// A request to `route`, a path template relative to the base URL whose `{name}` parts
     /// are filled by [`RequestBuilder::path_param`]. The template, never the filled path or
     /// the query, is what logs show.
@@ -143,18 +150,14 @@ impl fmt::Debug for Transport {
     }
 }
 
-/// Configures a [`Transport`]. Every service crate's `ClientBuilder` forwards its options here.
+/// Configures a [`Transport`]. Every service crate's `ClientBuilder` hands its
+/// [`TransportOptions`] here.
 #[must_use]
 pub struct TransportBuilder {
     service: &'static str,
     base_url: Url,
-    http: Option<reqwest::Client>,
-    user_agent: Option<String>,
-    timeout: Duration,
-    retry: RetryPolicy,
-    rate_limit: Option<RateLimit>,
+    options: TransportOptions,
     max_response_bytes: usize,
-    allow_insecure_http: bool,
     decoder: Arc<dyn ErrorDecoder>,
 }
 
@@ -163,60 +166,58 @@ impl TransportBuilder {
         Self {
             service,
             base_url,
-            http: None,
-            user_agent: None,
-            timeout: DEFAULT_TIMEOUT,
-            retry: RetryPolicy::default(),
-            rate_limit: None,
+            options: TransportOptions::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            allow_insecure_http: false,
             decoder: Arc::new(default_error),
         }
     }
 
-    /// Sends through this `reqwest` client (for proxies, custom TLS roots). Build it with
-    /// `redirect(reqwest::redirect::Policy::none())`: auth endpoints must not follow redirects.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// Replaces every option [`TransportOptions`] holds (client, user agent, timeout, retry,
+    /// rate limit, insecure http) with those of `options`, set or default.
+    ///
+    /// ```
+    /// # fn main() -> omniauth_types::Result<()> {
+    /// use omniauth_types::transport::{Transport, TransportOptions};
+    /// use std::time::Duration;
+    ///
+    /// let options = TransportOptions::default().user_agent("my-app/1.0");
+    /// let transport = Transport::builder("example", "https://api.example.com")?
+    ///     .timeout(Duration::from_secs(5))
+    ///     .options(&options)
+    ///     .build()?;
+    /// assert_eq!(transport.user_agent(), "my-app/1.0");
+    /// assert!(format!("{transport:?}").contains("30s"), "the options' default timeout");
+    /// # Ok(()) }
+    /// ```
+    pub fn options(mut self, options: &TransportOptions) -> Self {
+        self.options = options.clone();
         self
     }
 
-    /// The `User-Agent` header; by default `omniauth-types/<version>`, and service crates set
-    /// their own name and version.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
-        self
-    }
-
-    /// How long a request may take, answer included (default 30 s). Requests can override it.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// The retry policy (default: [`RetryPolicy::default`]).
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// A client-side rate limit every request waits for (default: none).
-    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
-        self.rate_limit = Some(limit);
-        self
+    crate::transport_setters! { options:
+        /// Sends through this `reqwest` client (for proxies, custom TLS roots). Build it with
+        /// `redirect(reqwest::redirect::Policy::none())`: auth endpoints must not follow
+        /// redirects.
+        http_client,
+        /// The `User-Agent` header; by default `omniauth-types/<version>`, and service crates
+        /// set their own name and version.
+        user_agent,
+        /// How long a request may take, answer included (default 30 s). Requests can override
+        /// it.
+        timeout,
+        /// The retry policy (default: [`RetryPolicy::default`]).
+        retry,
+        /// A client-side rate limit every request waits for (default: none).
+        rate_limit,
+        /// Allows `http://` to a host that is not loopback. Off by default: tokens would cross
+        /// the network in clear text.
+        allow_insecure_http,
     }
 
     /// The largest response body accepted (default 4 MiB); a larger one is an
     /// [`ErrorKind::Decode`](crate::ErrorKind::Decode) error.
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = bytes;
-        self
-    }
-
-    /// Allows `http://` to a host that is not loopback. Off by default: tokens would cross
-    /// the network in clear text.
-    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.allow_insecure_http = allow;
         self
     }
 
@@ -236,11 +237,12 @@ impl TransportBuilder {
     /// built.
     pub fn build(self) -> Result<Transport> {
         let service = self.service;
+        let options = self.options;
         let invalid = |message: String| Error::invalid_input(message).with_service(service);
         let url = &self.base_url;
         match url.scheme() {
             "https" => {}
-            "http" if self.allow_insecure_http || is_loopback(url) => {}
+            "http" if options.allow_insecure_http || is_loopback(url) => {}
             "http" => {
                 return Err(invalid(format!(
                     "refusing http:// to {}: use https, or allow insecure http explicitly",
@@ -260,12 +262,12 @@ impl TransportBuilder {
         if !url.username().is_empty() || url.password().is_some() {
             return Err(invalid("the base url must not hold credentials".into()));
         }
-        let user_agent = self
+        let user_agent = options
             .user_agent
             .unwrap_or_else(|| concat!("omniauth-types/", env!("CARGO_PKG_VERSION")).to_owned());
         let user_agent = http::HeaderValue::try_from(user_agent)
             .map_err(|_| invalid("the user agent is not a valid header value".into()))?;
-        let http = match self.http {
+        let http = match options.http_client {
             Some(client) => client,
             None => reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -279,9 +281,9 @@ impl TransportBuilder {
                 base_url: self.base_url,
                 http,
                 user_agent,
-                timeout: self.timeout,
-                retry: self.retry,
-                rate_limit: self.rate_limit,
+                timeout: options.timeout,
+                retry: options.retry,
+                rate_limit: options.rate_limit,
                 max_response_bytes: self.max_response_bytes,
                 decoder: self.decoder,
             }),

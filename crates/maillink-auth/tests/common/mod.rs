@@ -43,6 +43,13 @@ pub async fn start(builder: MaillinkBuilder) -> (Maillink, Client) {
     (maillink, client)
 }
 
+/// An emulator with alice (see [`start`]) and her login, started.
+pub async fn start_login(builder: MaillinkBuilder) -> (Maillink, PendingLogin) {
+    let (maillink, client) = start(builder).await;
+    let pending = login(&client).await;
+    (maillink, pending)
+}
+
 /// Starts alice's login.
 pub async fn login(client: &Client) -> PendingLogin {
     client
