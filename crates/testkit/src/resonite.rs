@@ -48,6 +48,9 @@
 //! - `GET /stats/onlineStats`: the fields are invented (`captureTimestamp`,
 //!   `registeredUserCount`, `instanceCount`, `screenUserCount`, …): no source shows them.
 //! - `GET /testing/ping` and `/testing/healthCheck`: `200`, empty body.
+//! - A restart ([`Resonite::restart`]) keeps what a real server keeps in its database
+//!   (accounts, tokens, contacts, sessions, messages, statuses) and loses what lives per
+//!   connection (hub connections and their subscriptions).
 //! - Rate limit: a fixed window, by default 100 requests a minute for the whole server,
 //!   with no `Retry-After` (no source shows one); see [`ResoniteBuilder::rate_limit`].
 
@@ -67,7 +70,7 @@ use serde_json::Value;
 use crate::TestServer;
 
 pub use data::{NEVER, invite_content, timestamp};
-pub use hub::{Hub, HubInvocation};
+pub use hub::{Hub, HubConnection, HubInvocation};
 pub use state::{Account, AuthFailure, RateLimitConfig, ResoniteState, UserSessionRecord};
 
 use state::{Config, StoredContact, StoredMessage};
@@ -140,6 +143,52 @@ impl Resonite {
     /// The shared state (accounts and user sessions), for routes mounted later (the hub).
     pub fn state(&self) -> &Arc<ResoniteState> {
         &self.state
+    }
+
+    /// Restarts the server, as a deployment or a crash of the real one does: every open
+    /// connection is cut (REST keep-alive and hub WebSockets alike, without an answer or a
+    /// close message), then the same port is served again, so clients keep their URL.
+    ///
+    /// What a real server keeps in its database survives: accounts, user sessions (tokens
+    /// stay valid), contacts, sessions, stored messages, and the statuses users broadcast.
+    /// What lives per connection is lost: the hub's connections with their subscriptions
+    /// (`InitializeStatus`, `ListenOnContact`, `ListenOnKey`), which clients must replay.
+    /// The request log, the hub's invocation log and its counters go on across restarts
+    /// (they belong to the test, not to the server).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use omniauth_testkit::resonite::Resonite;
+    ///
+    /// let resonite = Resonite::start().await?;
+    /// let url = resonite.base_url().to_owned();
+    /// resonite.restart().await?;
+    /// assert_eq!(resonite.base_url(), url);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// When the port cannot be bound again (another process took it meanwhile).
+    pub async fn restart(&self) -> std::io::Result<()> {
+        self.stop().await;
+        self.resume()
+    }
+
+    /// The first half of [`restart`](Self::restart): cuts every connection and stops
+    /// accepting (connecting is refused) until [`resume`](Self::resume), to keep the
+    /// server down for a while. The state survives as in a restart.
+    pub async fn stop(&self) {
+        self.server.stop().await;
+        self.hub.forget_connections();
+    }
+
+    /// Serves the same port again after [`stop`](Self::stop). Call it inside a Tokio
+    /// runtime.
+    ///
+    /// # Errors
+    /// When the port cannot be bound again.
+    pub fn resume(&self) -> std::io::Result<()> {
+        self.server.resume()
     }
 
     /// Adds an account and returns its user id (`U-<username>`, as for migrated accounts).
@@ -294,6 +343,16 @@ impl Resonite {
                 });
         }
         id
+    }
+
+    /// Every message in `owner`'s mailbox, oldest first (by send time), as stored: what
+    /// the server accepted, hub or not, without the REST history's cap of 100.
+    pub fn messages(&self, owner: &str) -> Vec<Value> {
+        let data = self.state.lock();
+        let mut list: Vec<&StoredMessage> =
+            data.messages.get(owner).into_iter().flatten().collect();
+        list.sort_by_key(|m| m.send_time);
+        list.into_iter().map(|m| m.json.clone()).collect()
     }
 
     /// Marks a message read in `owner`'s mailbox.

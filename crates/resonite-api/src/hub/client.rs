@@ -13,7 +13,8 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
-use super::config::{HubConfig, ReconnectPolicy};
+use super::catch_up::CatchUp;
+use super::config::{CatchUpPolicy, HubConfig, ReconnectPolicy};
 use super::connection::{hub_url, open};
 use super::driver::{Call, ConnectionState, Counters, Driver, EchoWaiters};
 use super::error::transport;
@@ -95,6 +96,13 @@ impl HubBuilder {
         self
     }
 
+    /// Whether and how messages sent while disconnected are fetched after a reconnect
+    /// (default on: one REST request per reconnect; see [`CatchUpPolicy`]).
+    pub fn catch_up(mut self, policy: CatchUpPolicy) -> Self {
+        self.config.catch_up = policy;
+        self
+    }
+
     /// The `User-Agent` of the upgrade (default `resonite-api/<version>`).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.config.user_agent = user_agent.into();
@@ -129,6 +137,7 @@ impl HubBuilder {
         let counters = Arc::new(Counters::default());
         let subscriptions = Arc::new(Mutex::new(Subscriptions::default()));
         let echoes: EchoWaiters = Arc::default();
+        let catch_up = Arc::new(CatchUp::new(config.catch_up.clone(), chrono::Utc::now()));
         let driver = Driver {
             config: config.clone(),
             url,
@@ -142,6 +151,9 @@ impl HubBuilder {
             echoes: echoes.clone(),
             pending: HashMap::new(),
             next_id: 0,
+            client: client.clone(),
+            catch_up: catch_up.clone(),
+            heard: tokio::time::Instant::now(),
         };
         tokio::spawn(driver.run(socket, decoder, early));
         let shared = Shared {
@@ -151,6 +163,7 @@ impl HubBuilder {
             counters,
             subscriptions,
             echoes,
+            catch_up,
             config,
             user_id: UserId::new(session.user_id()),
         };
@@ -170,6 +183,7 @@ struct Shared {
     counters: Arc<Counters>,
     subscriptions: Arc<Mutex<Subscriptions>>,
     echoes: EchoWaiters,
+    catch_up: Arc<CatchUp>,
     config: HubConfig,
     user_id: UserId,
 }
@@ -181,8 +195,10 @@ impl Drop for Shared {
     }
 }
 
-/// Counters of one hub connection.
+/// Counters of one hub connection. Non-exhaustive: counters are added as the hub learns to
+/// do more, so read it through [`HubClient::stats`] rather than building it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HubStats {
     /// Records read.
     pub records: u64,
@@ -192,6 +208,16 @@ pub struct HubStats {
     pub skipped_session_updates: u64,
     /// Successful reconnects.
     pub reconnects: u64,
+    /// Messages delivered by catch-up after reconnects (sent while disconnected).
+    pub caught_up_messages: u64,
+    /// Catch-up requests that failed or timed out (messages may be missing until the
+    /// next reconnect's catch-up).
+    pub catch_up_failures: u64,
+    /// Catch-up answers that came full: older messages sent while disconnected may be
+    /// missing (the server pages no further back).
+    pub catch_up_truncated: u64,
+    /// `ReceiveMessage`s dropped because their message was delivered already.
+    pub duplicate_messages: u64,
 }
 
 /// A connection to the Resonite hub. Cheap to clone; the connection ends when the last
@@ -235,6 +261,10 @@ impl HubClient {
             events: c.events.load(Ordering::Relaxed),
             skipped_session_updates: c.skipped_session_updates.load(Ordering::Relaxed),
             reconnects: c.reconnects.load(Ordering::Relaxed),
+            caught_up_messages: self.shared.catch_up.caught_up.load(Ordering::Relaxed),
+            catch_up_failures: self.shared.catch_up.failures.load(Ordering::Relaxed),
+            catch_up_truncated: self.shared.catch_up.truncated.load(Ordering::Relaxed),
+            duplicate_messages: self.shared.catch_up.duplicates.load(Ordering::Relaxed),
         }
     }
 
@@ -304,21 +334,28 @@ impl HubClient {
             subscription,
             reply,
         };
-        self.shared
-            .commands
-            .send(call)
-            .await
-            .map_err(|_| transport("the hub connection is closed"))?;
+        // One deadline for the queue and the answer: while the connection reads no call
+        // (reconnecting, catching up, or waiting on a full event channel) the queue may be
+        // full, and a call must not wait past its bound for room in it.
         let timeout = self.shared.config.call_timeout + self.shared.config.reconnect_wait;
-        match tokio::time::timeout(timeout, answer).await {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let too_late = || {
+            transport(format!(
+                "no answer to {target} within {} ms",
+                timeout.as_millis()
+            ))
+        };
+        match tokio::time::timeout_at(deadline, self.shared.commands.send(call)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return Err(transport("the hub connection is closed")),
+            Err(_) => return Err(too_late()),
+        }
+        match tokio::time::timeout_at(deadline, answer).await {
             Ok(Ok(reply)) => reply,
             Ok(Err(_)) => Err(transport(
                 "the hub connection ended before the call was sent",
             )),
-            Err(_) => Err(transport(format!(
-                "no answer to {target} within {} ms",
-                timeout.as_millis()
-            ))),
+            Err(_) => Err(too_late()),
         }
     }
 

@@ -71,6 +71,107 @@ fn fastrand_fraction() -> f64 {
     f64::from(nanos % 1000) / 1000.0
 }
 
+/// How the client fetches, after a reconnect, the messages the hub could not push while
+/// it was away (**catch-up**, on by default).
+///
+/// The hub pushes `ReceiveMessage` only to live connections; a message sent to you while
+/// your connection is down is stored by the server (REST history) but never pushed. So
+/// after every reconnect the client asks `GET /users/{me}/messages?fromTime=…` for what
+/// came in since the previous connection was last heard from, minus an overlap (for
+/// clock skew and messages in flight), and delivers the ones addressed to you that it has
+/// not delivered yet as [`HubEvent::ReceiveMessage`](super::HubEvent::ReceiveMessage),
+/// oldest first, before the new connection's live events. Every delivered message id is
+/// remembered (a bounded set of 64-bit hashes), so a message reaches the event stream once
+/// whether it came live, by catch-up, or both.
+///
+/// **Cost**: one REST request per reconnect (none while connected), counted by the
+/// server's rate limit like any other call; the connection waits for it (at most
+/// [`timeout`](Self::timeout)) before it delivers live events, so that messages stay in
+/// order. **Limits**: the server answers newest first and at most 100 messages, with no way
+/// to page further back: when the answer is full, older missed messages cannot be fetched
+/// ([`HubStats::catch_up_truncated`](super::HubStats::catch_up_truncated) counts it, and a
+/// warning is logged). A failed request is counted in
+/// [`HubStats::catch_up_failures`](super::HubStats::catch_up_failures) and retried from
+/// the same point after the next reconnect. Messages sent in the overlap before the first
+/// connection may be delivered by the first catch-up.
+///
+/// ```
+/// use resonite_api::hub::{CatchUpPolicy, HubBuilder};
+/// use std::time::Duration;
+///
+/// let policy = CatchUpPolicy::default().overlap(Duration::from_secs(30));
+/// assert!(policy.is_enabled());
+/// let builder = HubBuilder::default().catch_up(policy);
+/// let off = HubBuilder::default().catch_up(CatchUpPolicy::disabled());
+/// # let _ = (builder, off);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub struct CatchUpPolicy {
+    pub(crate) enabled: bool,
+    pub(crate) overlap: Duration,
+    pub(crate) max_items: u32,
+    pub(crate) remembered: usize,
+    pub(crate) timeout: Duration,
+}
+
+impl Default for CatchUpPolicy {
+    /// On; 10 s overlap, up to 100 messages (the server's cap), 1,024 ids remembered,
+    /// 10 s timeout.
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            overlap: Duration::from_secs(10),
+            max_items: 100,
+            remembered: 1024,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl CatchUpPolicy {
+    /// No catch-up: messages sent while disconnected are only in the REST history.
+    pub fn disabled() -> Self {
+        Self {
+            enabled: false,
+            ..Self::default()
+        }
+    }
+
+    /// Whether catch-up runs after reconnects.
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// How far before the moment the previous connection was last heard from to look
+    /// (default 10 s): covers senders' clocks running behind and messages in flight.
+    pub fn overlap(mut self, overlap: Duration) -> Self {
+        self.overlap = overlap;
+        self
+    }
+
+    /// `maxItems` of the request (default 100, the server's cap; at least 1).
+    pub fn max_items(mut self, max_items: u32) -> Self {
+        self.max_items = max_items.max(1);
+        self
+    }
+
+    /// How many delivered message ids are remembered to drop duplicates (default 1,024;
+    /// at least 1). It must exceed the messages received within the overlap plus
+    /// [`max_items`](Self::max_items).
+    pub fn remembered(mut self, count: usize) -> Self {
+        self.remembered = count.max(1);
+        self
+    }
+
+    /// How long the request may take (default 10 s); past it the catch-up counts as
+    /// failed.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+}
+
 /// How a hub connection behaves. Build one with [`HubBuilder`](super::HubBuilder).
 #[derive(Debug, Clone)]
 pub(crate) struct HubConfig {
@@ -83,6 +184,7 @@ pub(crate) struct HubConfig {
     pub(crate) event_capacity: usize,
     pub(crate) session_updates: bool,
     pub(crate) user_agent: String,
+    pub(crate) catch_up: CatchUpPolicy,
 }
 
 impl Default for HubConfig {
@@ -97,6 +199,7 @@ impl Default for HubConfig {
             event_capacity: 256,
             session_updates: false,
             user_agent: concat!("resonite-api/", env!("CARGO_PKG_VERSION")).to_owned(),
+            catch_up: CatchUpPolicy::default(),
         }
     }
 }

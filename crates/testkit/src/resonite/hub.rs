@@ -48,6 +48,10 @@
 //! - `InitializeContacts` (a stream, SUD only) is not emulated: `Unknown hub method`.
 //! - `ReceiveSessionUpdate` for a `ListenOnKey` key goes to the listeners
 //!   ([`Hub::publish_session`]); floods go to every connection of a user.
+//! - A restart ([`Resonite::restart`](super::Resonite::restart)) forgets every connection
+//!   and what it subscribed to; statuses stay. Messages sent while a user has no
+//!   connection are stored (REST history) but pushed nowhere, as the hub pushes only to
+//!   live connections.
 
 mod connection;
 mod functions;
@@ -65,7 +69,7 @@ use axum::routing::get;
 use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
-pub use state::HubInvocation;
+pub use state::{HubConnection, HubInvocation};
 
 use super::state::ResoniteState;
 use state::{HubState, Out, invocation_frame, lock};
@@ -102,6 +106,18 @@ impl Hub {
         self.state.client_timeout_ms.store(ms, Ordering::Relaxed);
     }
 
+    /// While `refused`, `user_id`'s upgrades are answered `503`, empty body (a server not
+    /// ready for them yet), so a test decides when that user's client gets back in; other
+    /// users connect as usual. Open connections are left alone.
+    pub fn set_upgrades_refused(&self, user_id: &str, refused: bool) {
+        let mut set = lock(&self.state.refused);
+        if refused {
+            set.insert(user_id.to_owned());
+        } else {
+            set.remove(user_id);
+        }
+    }
+
     /// Stops (or resumes) the server's pings, on every connection.
     pub fn set_pinging(&self, pinging: bool) {
         self.state.pinging.store(pinging, Ordering::Relaxed);
@@ -113,6 +129,39 @@ impl Hub {
             .values()
             .filter(|c| c.user_id == user_id)
             .count()
+    }
+
+    /// The open connections of `user_id` (handshake done) and what each subscribed to,
+    /// as the server holds them, oldest first.
+    pub fn open_connections(&self, user_id: &str) -> Vec<HubConnection> {
+        let mut list: Vec<HubConnection> = lock(&self.state.conns)
+            .iter()
+            .filter(|(_, c)| c.user_id == user_id)
+            .map(|(id, c)| {
+                let mut contacts: Vec<String> = c.contacts.iter().cloned().collect();
+                let mut keys: Vec<String> = c.keys.iter().cloned().collect();
+                contacts.sort();
+                keys.sort();
+                HubConnection {
+                    connection: *id,
+                    user_id: c.user_id.clone(),
+                    initialized: c.initialized,
+                    contacts,
+                    keys,
+                }
+            })
+            .collect();
+        list.sort_by_key(|c| c.connection);
+        list
+    }
+
+    /// Forgets every connection, as a restarted server has none: their tasks see their
+    /// queue close and end. Statuses and the invocation log stay.
+    pub(crate) fn forget_connections(&self) {
+        let conns: Vec<_> = lock(&self.state.conns).drain().collect();
+        for (_, conn) in conns {
+            let _ = conn.out.send(Out::Abort);
+        }
     }
 
     /// How many handshakes succeeded since the start.
@@ -235,6 +284,9 @@ async fn upgrade(
     let Ok(user_id) = hub.resonite.authorize(&headers) else {
         return StatusCode::FORBIDDEN.into_response();
     };
+    if lock(&hub.refused).contains(&user_id) {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     match ws {
         Ok(ws) => ws.on_upgrade(move |socket| connection::run(socket, hub, user_id)),
         Err(rejection) => rejection.into_response(),

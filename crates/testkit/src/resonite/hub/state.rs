@@ -36,6 +36,23 @@ pub(crate) struct Conn {
     pub(crate) keys: HashSet<String>,
 }
 
+/// One open connection as the server sees it (from
+/// [`Hub::open_connections`](super::Hub::open_connections)): what it subscribed to lives
+/// on the server per connection, and a new connection starts with nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HubConnection {
+    /// Which connection (numbered from 1 in order of connection, across restarts).
+    pub connection: u64,
+    /// Whose.
+    pub user_id: String,
+    /// Whether `InitializeStatus` was called on it.
+    pub initialized: bool,
+    /// The users it called `ListenOnContact` for, sorted.
+    pub contacts: Vec<String>,
+    /// The keys it called `ListenOnKey` for, sorted.
+    pub keys: Vec<String>,
+}
+
 /// One invocation the hub received, for tests.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HubInvocation {
@@ -62,6 +79,8 @@ pub(crate) struct HubState {
     pub(crate) ping_interval_ms: AtomicU64,
     pub(crate) client_timeout_ms: AtomicU64,
     pub(crate) handshakes: AtomicU64,
+    /// Users whose upgrades are answered `503` for now.
+    pub(crate) refused: Mutex<HashSet<String>>,
 }
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -80,6 +99,7 @@ impl HubState {
             ping_interval_ms: AtomicU64::new(15_000),
             client_timeout_ms: AtomicU64::new(30_000),
             handshakes: AtomicU64::new(0),
+            refused: Mutex::new(HashSet::new()),
         }
     }
 
