@@ -14,14 +14,17 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
+use super::catch_up::CatchUp;
 use super::config::HubConfig;
 use super::connection::{Socket, open};
 use super::error::{duplicate, map_hub_error, transport};
-use super::events::{HubEvent, decode_event, is_session_update};
+use super::events::HubEvent;
 use super::framing::{FrameDecoder, encode_record};
 use super::functions::decode_contacts;
-use super::protocol::{Envelope, PING, invocation_json, message_type};
+use super::protocol::{Envelope, Incoming, PING, invocation_json, read_record};
 use super::subscriptions::{Subscription, Subscriptions};
+use crate::client::Client;
+use crate::messages::MessageQuery;
 use crate::model::Message;
 
 /// The state of the connection, as the handle sees it.
@@ -91,6 +94,11 @@ pub(crate) struct Driver {
     pub(crate) echoes: EchoWaiters,
     pub(crate) pending: HashMap<String, Pending>,
     pub(crate) next_id: u64,
+    /// The REST client of the connect call, for the catch-up after reconnects.
+    pub(crate) client: Client,
+    pub(crate) catch_up: Arc<CatchUp>,
+    /// When the current connection last delivered a frame (or opened).
+    pub(crate) heard: Instant,
 }
 
 impl Driver {
@@ -123,6 +131,7 @@ impl Driver {
                 other => break other,
             };
             tracing::debug!(error = %reason, "hub connection dropped; reconnecting");
+            self.catch_up.connection_lost(wall_clock(self.heard));
             self.state.send_replace(ConnectionState::Reconnecting);
             self.emit(HubEvent::Disconnected(duplicate(&reason))).await;
             match self.reconnect(reason).await {
@@ -183,11 +192,14 @@ impl Driver {
         early: Vec<String>,
         reconnected: Option<u32>,
     ) -> End {
+        // The connection just opened: what the server accepts from now on is pushed here.
+        self.heard = Instant::now();
         if let Some(attempt) = reconnected {
             if let Err(error) = self.replay(&mut socket).await {
                 return End::Dropped(error);
             }
             self.emit(HubEvent::Reconnected { attempt }).await;
+            self.catch_up_messages().await;
         }
         for record in early {
             if let Some(end) = self.handle_record(&record).await {
@@ -208,20 +220,37 @@ impl Driver {
                 }
                 frame = socket.next() => {
                     last_heard = Instant::now();
-                    let records = match frame {
+                    // Only a frame counts for the catch-up, which starts from the last one.
+                    if matches!(frame, Some(Ok(_))) {
+                        self.heard = last_heard;
+                    }
+                    let message = match frame {
                         None => return End::Dropped(transport("the hub closed the connection")),
                         Some(Err(err)) => return End::Dropped(transport("the hub connection failed").with_source(err)),
-                        Some(Ok(WsMessage::Text(text))) => decoder.push(text.as_str()),
-                        Some(Ok(WsMessage::Binary(bytes))) => decoder.push_bytes(&bytes),
+                        Some(Ok(message @ (WsMessage::Text(_) | WsMessage::Binary(_)))) => message,
                         Some(Ok(WsMessage::Close(_))) => {
                             return End::Dropped(transport("the hub closed the socket without a close message"));
                         }
                         Some(Ok(_)) => continue,
                     };
+                    // Records are read where they lie in the frame, never copied (but one
+                    // that spans frames, put together in the decoder).
+                    let records = match &message {
+                        WsMessage::Binary(bytes) => decoder.records_from_bytes(bytes),
+                        WsMessage::Text(text) => Ok(decoder.records(text.as_str())),
+                        _ => continue,
+                    };
                     match records {
                         Ok(records) => {
                             for record in records {
-                                if let Some(end) = self.handle_record(&record).await {
+                                let end = match record {
+                                    Ok(record) => self.handle_record(&record).await,
+                                    Err(error) => {
+                                        self.emit(HubEvent::Malformed(error)).await;
+                                        None
+                                    }
+                                };
+                                if let Some(end) = end {
                                     let _ = socket.close(None).await;
                                     return end;
                                 }
@@ -322,54 +351,27 @@ impl Driver {
 
     async fn handle_record(&mut self, record: &str) -> Option<End> {
         self.counters.records.fetch_add(1, Ordering::Relaxed);
-        let envelope = match Envelope::parse(record) {
-            Ok(envelope) => envelope,
-            Err(error) => {
-                self.emit(HubEvent::Malformed(error)).await;
-                return None;
+        match read_record(record, self.config.session_updates) {
+            Incoming::SkippedSessionUpdate => {
+                self.counters
+                    .skipped_session_updates
+                    .fetch_add(1, Ordering::Relaxed);
             }
-        };
-        match envelope.kind {
-            Some(message_type::INVOCATION) => {
-                let Some(target_name) = envelope.target.as_deref() else {
-                    self.emit(HubEvent::Malformed(malformed(
-                        record,
-                        "an invocation without a target",
-                    )))
-                    .await;
-                    return None;
-                };
-                if is_session_update(target_name) && !self.config.session_updates {
-                    // Skipped on the target alone: the payload was only scanned, never read.
-                    self.counters
-                        .skipped_session_updates
-                        .fetch_add(1, Ordering::Relaxed);
-                    return None;
-                }
-                let event = match decode_event(target_name, envelope.arguments) {
-                    Ok(event) => event,
-                    Err(error) => HubEvent::Malformed(error),
-                };
+            Incoming::Event(event) => {
                 if let HubEvent::MessageSent(message) = &event {
                     self.resolve_echo(message);
                 }
                 self.emit(event).await;
             }
-            Some(message_type::COMPLETION) => self.complete(&envelope, record).await,
-            Some(message_type::CLOSE) => {
+            Incoming::Completion(envelope) => self.complete(&envelope, record).await,
+            Incoming::Close(envelope) => {
                 return Some(End::ServerClose {
                     error: envelope.error.as_deref().map(map_hub_error),
                     allow_reconnect: envelope.allow_reconnect.unwrap_or(false),
                 });
             }
-            Some(message_type::PING | message_type::STREAM_ITEM) => {}
-            _ => {
-                self.emit(HubEvent::Malformed(malformed(
-                    record,
-                    "a record of an unknown type",
-                )))
-                .await;
-            }
+            Incoming::Nothing => {}
+            Incoming::Malformed(error) => self.emit(HubEvent::Malformed(error)).await,
         }
         None
     }
@@ -427,16 +429,87 @@ impl Driver {
         }
     }
 
+    /// Fetches the messages sent to this account since the previous connection was last
+    /// heard from (minus the overlap) and delivers the ones not delivered yet, oldest first,
+    /// before anything the new connection brought (see [`CatchUpPolicy`]).
+    ///
+    /// [`CatchUpPolicy`]: super::CatchUpPolicy
+    async fn catch_up_messages(&self) {
+        let policy = &self.catch_up.policy;
+        if !policy.enabled {
+            return;
+        }
+        let query = MessageQuery::new()
+            .from_time(self.catch_up.since())
+            .max_items(policy.max_items);
+        let max_items = usize::try_from(policy.max_items).unwrap_or(usize::MAX);
+        let fetched =
+            tokio::time::timeout(policy.timeout, self.client.messages(&self.session, &query)).await;
+        let mut messages = match fetched {
+            Ok(Ok(messages)) => messages,
+            Ok(Err(error)) => {
+                self.catch_up.failures.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error = %error, "hub catch-up failed; messages sent while disconnected may be missing");
+                return;
+            }
+            Err(_) => {
+                self.catch_up.failures.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    timeout_ms = policy.timeout.as_millis(),
+                    "hub catch-up timed out; messages sent while disconnected may be missing"
+                );
+                return;
+            }
+        };
+        if messages.len() >= max_items {
+            self.catch_up.truncated.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                max_items,
+                "hub catch-up answer is full; older messages sent while disconnected may be missing"
+            );
+        }
+        let me = self.session.user_id();
+        messages.retain(|m| m.recipient_id == me);
+        // The server answers newest first; deliver in the order of sending.
+        messages.reverse();
+        messages.sort_by_key(|m| m.send_time);
+        for message in messages {
+            if self.catch_up.admit(&message) {
+                self.catch_up.caught_up.fetch_add(1, Ordering::Relaxed);
+                self.push_event(HubEvent::ReceiveMessage(Box::new(message)))
+                    .await;
+            }
+        }
+        self.catch_up.mark_caught_up();
+    }
+
     fn take_id(&mut self) -> String {
         self.next_id += 1;
         self.next_id.to_string()
     }
 
     async fn emit(&self, event: HubEvent) {
+        // A message delivered already (live and by catch-up) goes out once.
+        if let HubEvent::ReceiveMessage(message) = &event
+            && !self.catch_up.admit(message)
+        {
+            return;
+        }
+        self.push_event(event).await;
+    }
+
+    async fn push_event(&self, event: HubEvent) {
         self.counters.events.fetch_add(1, Ordering::Relaxed);
         // A receiver that is gone wants no events; the connection goes on for calls.
         let _ = self.events.send(event).await;
     }
+}
+
+/// The wall-clock time of an instant in the past (the REST history filters by UTC time).
+fn wall_clock(instant: Instant) -> chrono::DateTime<chrono::Utc> {
+    let ago = chrono::TimeDelta::from_std(instant.elapsed()).unwrap_or(chrono::TimeDelta::MAX);
+    let now = chrono::Utc::now();
+    now.checked_sub_signed(ago).unwrap_or(now)
 }
 
 fn malformed(record: &str, what: &str) -> Error {

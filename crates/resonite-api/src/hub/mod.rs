@@ -22,6 +22,11 @@
 //!   reconnect up to [`HubBuilder::reconnect_wait`], then fails with a `Transport` error:
 //!   it is never dropped silently. A close with `allowReconnect: false`, or a refused
 //!   token, stops the client ([`HubEvent::Closed`]).
+//! - **Catch-up** (on by default, [`CatchUpPolicy`]): the hub pushes messages only to live
+//!   connections, so after each reconnect one REST request
+//!   (`GET /users/{me}/messages?fromTime=…`) fetches what was sent meanwhile; the missed
+//!   messages arrive as [`HubEvent::ReceiveMessage`], oldest first and before the live
+//!   ones, and no message id is delivered twice.
 //!
 //! | function | method |
 //! |---|---|
@@ -36,6 +41,7 @@
 //! | `BroadcastSession`, `BroadcastSessionEnded` | [`HubClient::broadcast_session`], [`HubClient::broadcast_session_ended`] (unverified) |
 //! | anything else | [`HubClient::invoke_raw`], [`HubClient::send_raw`] |
 
+mod catch_up;
 mod client;
 mod config;
 mod connection;
@@ -48,11 +54,11 @@ pub mod protocol;
 mod subscriptions;
 
 pub use client::{HubBuilder, HubClient, HubEvents, HubStats};
-pub use config::ReconnectPolicy;
+pub use config::{CatchUpPolicy, ReconnectPolicy};
 pub use connection::hub_url;
 pub use driver::ConnectionState;
 pub use error::map_hub_error;
 pub use events::{HubEvent, MessagesRead, decode_event, target};
-pub use framing::{FrameDecoder, MAX_RECORD_BYTES, RECORD_SEPARATOR, encode_record};
+pub use framing::{FrameDecoder, FrameRecords, MAX_RECORD_BYTES, RECORD_SEPARATOR, encode_record};
 pub use functions::BroadcastTarget;
 pub use subscriptions::Subscriptions;

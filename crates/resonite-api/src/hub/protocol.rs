@@ -1,10 +1,12 @@
 //! The SignalR JSON hub protocol's messages (spec §2.2): the handshake and the typed records,
-//! read as an envelope whose payload stays raw JSON until someone wants it.
+//! read as an envelope whose payload stays raw JSON until someone wants it, and what the hub
+//! client makes of each record ([`read_record`]).
 
 use omniauth_types::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use super::events::{HubEvent, decode_event, is_session_update, target};
 use crate::SERVICE;
 
 /// The handshake the client sends right after the upgrade.
@@ -88,6 +90,275 @@ impl<'a> Envelope<'a> {
     }
 }
 
+/// What one record from the server means to the hub client, as [`read_record`] reads it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Incoming<'a> {
+    /// A `ReceiveSessionUpdate` dropped on its target, its payload unread (session updates
+    /// were not asked for).
+    SkippedSessionUpdate,
+    /// Any other invocation, read into its event ([`HubEvent::Malformed`] when its
+    /// arguments are not what its target takes).
+    Event(HubEvent),
+    /// A completion, for the call with its `invocationId`.
+    Completion(Envelope<'a>),
+    /// The server closes the connection (`error`, `allowReconnect`).
+    Close(Envelope<'a>),
+    /// A ping or a stream item: nothing to do.
+    Nothing,
+    /// Not a message of the protocol: not a JSON object of the envelope's shape, an
+    /// invocation without a target, a record of an unknown type.
+    Malformed(Error),
+}
+
+/// Reads one record (without its separator) the way the hub client does; `session_updates`
+/// is [`HubBuilder::session_updates`](super::HubBuilder::session_updates).
+///
+/// Without session updates, a record whose first or last members show that it invokes
+/// `ReceiveSessionUpdate` ([`is_session_update_invocation`]) is dropped before the rest of
+/// it is read; every other record is parsed in full.
+///
+/// ```
+/// use resonite_api::hub::HubEvent;
+/// use resonite_api::hub::protocol::{Incoming, read_record};
+///
+/// let update = r#"{"type":1,"target":"ReceiveSessionUpdate","arguments":[{"sessionId":"S-1"}]}"#;
+/// assert!(matches!(read_record(update, false), Incoming::SkippedSessionUpdate));
+/// assert!(matches!(
+///     read_record(update, true),
+///     Incoming::Event(HubEvent::SessionUpdate(session)) if session.session_id == "S-1"
+/// ));
+/// let debug = r#"{"type":1,"target":"Debug","arguments":["hello"]}"#;
+/// assert!(matches!(
+///     read_record(debug, false),
+///     Incoming::Event(HubEvent::Debug(line)) if line == "hello"
+/// ));
+/// ```
+pub fn read_record(record: &str, session_updates: bool) -> Incoming<'_> {
+    if !session_updates && is_session_update_invocation(record) {
+        return Incoming::SkippedSessionUpdate;
+    }
+    let envelope = match Envelope::parse(record) {
+        Ok(envelope) => envelope,
+        Err(error) => return Incoming::Malformed(error),
+    };
+    match envelope.kind {
+        Some(message_type::INVOCATION) => {
+            let Some(target_name) = envelope.target.as_deref() else {
+                return Incoming::Malformed(malformed(record, "an invocation without a target"));
+            };
+            if !session_updates && is_session_update(target_name) {
+                // A target the quick look could not vouch for (escaped, among the middle
+                // members): the payload was scanned, but still not read into values.
+                return Incoming::SkippedSessionUpdate;
+            }
+            Incoming::Event(
+                decode_event(target_name, envelope.arguments).unwrap_or_else(HubEvent::Malformed),
+            )
+        }
+        Some(message_type::COMPLETION) => Incoming::Completion(envelope),
+        Some(message_type::CLOSE) => Incoming::Close(envelope),
+        Some(message_type::PING | message_type::STREAM_ITEM) => Incoming::Nothing,
+        _ => Incoming::Malformed(malformed(record, "a record of an unknown type")),
+    }
+}
+
+fn malformed(record: &str, what: &str) -> Error {
+    Error::decode(None, record.as_bytes())
+        .with_service(SERVICE)
+        .with_message(format!("the hub sent {what}"))
+}
+
+/// Whether `record`'s first or last members show, without reading the rest of it, that it
+/// is an invocation of `ReceiveSessionUpdate` (the target matched ignoring ASCII case, as
+/// the hub client matches targets). `false` means "not sure": read the record in full.
+///
+/// It is sure only of a record that starts with `{` and in which `"type":1` and
+/// `"target":"ReceiveSessionUpdate"` are members before any other one (the order SignalR
+/// servers write: `{"type":1,"target":…,"arguments":…}`) or after the last other one (keys
+/// sorted: `{"arguments":…,"target":…,"type":1}`), or one of each; without escapes, with
+/// only JSON whitespace between the tokens. A leading `invocationId` (an invocation that
+/// wants an answer) is never skipped here.
+///
+/// Whenever it says `true`, [`Envelope::parse`] either finds an invocation of
+/// `ReceiveSessionUpdate` or fails: a record with such a head or tail that is not JSON past
+/// it is skipped (when session updates are not wanted) instead of reported as malformed.
+///
+/// ```
+/// use resonite_api::hub::protocol::is_session_update_invocation;
+///
+/// assert!(is_session_update_invocation(r#"{"type":1,"target":"receiveSessionUpdate","arguments":[{}]}"#));
+/// assert!(is_session_update_invocation(r#"{"arguments":[{}],"target":"ReceiveSessionUpdate","type":1}"#));
+/// // Not sure: an escape in the target, an id, the target among the middle members.
+/// assert!(!is_session_update_invocation(r#"{"type":1,"target":"Receive\u0053essionUpdate","arguments":[]}"#));
+/// assert!(!is_session_update_invocation(r#"{"type":1,"invocationId":"7","target":"ReceiveSessionUpdate","arguments":[]}"#));
+/// assert!(!is_session_update_invocation(r#"{"type":1,"arguments":[],"target":"ReceiveSessionUpdate","x":0}"#));
+/// ```
+pub fn is_session_update_invocation(record: &str) -> bool {
+    let bytes = record.as_bytes();
+    let mut found = Found::default();
+    match leading_members(bytes, &mut found) {
+        Some(sure) => sure,
+        None => trailing_members(bytes, &mut found),
+    }
+}
+
+/// What the members read so far show.
+#[derive(Debug, Default)]
+struct Found {
+    /// `"type":1`.
+    invocation: bool,
+    /// `"target":"ReceiveSessionUpdate"` (ignoring ASCII case).
+    session_update: bool,
+}
+
+impl Found {
+    fn all(&self) -> bool {
+        self.invocation && self.session_update
+    }
+}
+
+/// The longest plain string the quick look reads: the keys it knows and the target.
+const PLAIN_MAX: usize = 32;
+
+/// JSON's insignificant whitespace, the only whitespace `serde_json` accepts between tokens.
+fn is_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+fn skip_space(bytes: &[u8], mut at: usize) -> usize {
+    while bytes.get(at).copied().is_some_and(is_space) {
+        at += 1;
+    }
+    at
+}
+
+fn skip_space_back(bytes: &[u8], mut end: usize) -> usize {
+    while end > 0 && is_space(bytes[end - 1]) {
+        end -= 1;
+    }
+    end
+}
+
+/// The content of the string that starts at `at` and the index after it, if it is short
+/// and has no escape.
+fn plain_string(bytes: &[u8], at: usize) -> Option<(&[u8], usize)> {
+    if bytes.get(at) != Some(&b'"') {
+        return None;
+    }
+    let start = at + 1;
+    let window = bytes.get(start..)?;
+    let len = window
+        .iter()
+        .take(PLAIN_MAX + 1)
+        .position(|&byte| byte == b'"' || byte == b'\\')?;
+    (window[len] == b'"').then(|| (&window[..len], start + len + 1))
+}
+
+/// Reads the members after `{`: `Some(true)` when they show a session update, `Some(false)`
+/// when one of them rules the quick look out, `None` at the first member it does not know.
+fn leading_members(bytes: &[u8], found: &mut Found) -> Option<bool> {
+    let mut at = skip_space(bytes, 0);
+    if bytes.get(at) != Some(&b'{') {
+        return Some(false);
+    }
+    at += 1;
+    loop {
+        let (key, after) = plain_string(bytes, skip_space(bytes, at))?;
+        at = skip_space(bytes, after);
+        if bytes.get(at) != Some(&b':') {
+            return None;
+        }
+        at = skip_space(bytes, at + 1);
+        match key {
+            b"type" => {
+                let next = skip_space(bytes, at + 1);
+                if bytes.get(at) != Some(&b'1') || !matches!(bytes.get(next), Some(b',' | b'}')) {
+                    return Some(false);
+                }
+                found.invocation = true;
+                at = next;
+            }
+            b"target" => match plain_string(bytes, at) {
+                Some((name, after)) if name.eq_ignore_ascii_case(SESSION_UPDATE) => {
+                    at = skip_space(bytes, after);
+                    if !matches!(bytes.get(at), Some(b',' | b'}')) {
+                        return Some(false);
+                    }
+                    found.session_update = true;
+                }
+                _ => return Some(false),
+            },
+            b"invocationId" => return Some(false),
+            _ => return None,
+        }
+        if found.all() {
+            return Some(true);
+        }
+        if bytes.get(at) != Some(&b',') {
+            return None;
+        }
+        at += 1;
+    }
+}
+
+const SESSION_UPDATE: &[u8] = target::RECEIVE_SESSION_UPDATE.as_bytes();
+
+/// Reads the last two members, backwards from the closing `}`: whether they complete
+/// what the leading ones showed. Only a quote preceded by `,`, `{`, `:` or whitespace is
+/// taken as the start of a string, so an escaped quote never passes for one.
+fn trailing_members(bytes: &[u8], found: &mut Found) -> bool {
+    let mut end = skip_space_back(bytes, bytes.len());
+    if end == 0 || bytes[end - 1] != b'}' {
+        return false;
+    }
+    end -= 1;
+    for _ in 0..2 {
+        end = skip_space_back(bytes, end);
+        let quoted = SESSION_UPDATE.len() + 2;
+        let is_number_one = end > 0 && bytes[end - 1] == b'1';
+        if is_number_one {
+            end -= 1;
+        } else if end >= quoted
+            && bytes[end - 1] == b'"'
+            && bytes[end - quoted] == b'"'
+            && bytes[end - quoted + 1..end - 1].eq_ignore_ascii_case(SESSION_UPDATE)
+        {
+            end -= quoted;
+        } else {
+            break;
+        }
+        end = skip_space_back(bytes, end);
+        if end == 0 || bytes[end - 1] != b':' {
+            break;
+        }
+        end = skip_space_back(bytes, end - 1);
+        let key: &[u8] = if is_number_one {
+            b"\"type\""
+        } else {
+            b"\"target\""
+        };
+        if !bytes[..end].ends_with(key) {
+            break;
+        }
+        end = skip_space_back(bytes, end - key.len());
+        let before = end.checked_sub(1).map(|at| bytes[at]);
+        if !matches!(before, Some(b',' | b'{')) {
+            break;
+        }
+        if is_number_one {
+            found.invocation = true;
+        } else {
+            found.session_update = true;
+        }
+        if before == Some(b'{') {
+            break;
+        }
+        end -= 1;
+    }
+    found.all()
+}
+
 /// An invocation the client sends; without `invocationId` it is fire-and-forget.
 #[derive(Debug, Serialize)]
 struct Outgoing<'a> {
@@ -155,6 +426,95 @@ mod tests {
         assert!(escaped.is_target("Receive"));
         assert!(Envelope::parse("[1]").is_err());
         assert!(Envelope::parse(r#"{"type":"x"}"#).is_err());
+    }
+
+    const UPDATE: &str = "ReceiveSessionUpdate";
+
+    fn full_parse_says_update(record: &str) -> bool {
+        Envelope::parse(record).is_ok_and(|e| e.kind == Some(1) && e.is_target(UPDATE))
+    }
+
+    #[test]
+    fn the_quick_look_knows_both_key_orders_and_is_unsure_of_the_rest() {
+        let sure = [
+            r#"{"type":1,"target":"ReceiveSessionUpdate","arguments":[{"a":"}"}]}"#,
+            r#" {"target":"RECEIVESESSIONUPDATE" , "type" : 1,"arguments":[]}"#,
+            "{\r\n\t\"type\":1,\n\"target\":\"receivesessionupdate\"}",
+            r#"{"arguments":[{"x":"\"type\":3"}],"target":"ReceiveSessionUpdate","type":1}"#,
+            r#"{"arguments":[],"type":1 , "target" : "receiveSessionUpdate" } "#,
+            r#"{"type":1,"arguments":[5],"target":"ReceiveSessionUpdate"}"#,
+            r#"{"target":"ReceiveSessionUpdate","arguments":[5],"type":1}"#,
+        ];
+        for record in sure {
+            assert!(is_session_update_invocation(record), "{record}");
+            assert!(full_parse_says_update(record), "{record}");
+        }
+        let unsure = [
+            r#"{"type":1,"target":"Receive\u0053essionUpdate","arguments":[]}"#,
+            r#"{"t\u0079pe":1,"target":"ReceiveSessionUpdate","arguments":[]}"#,
+            r#"{"type":1,"invocationId":"1","target":"ReceiveSessionUpdate","arguments":[]}"#,
+            r#"{"type":1,"arguments":[],"target":"ReceiveSessionUpdate","invocationId":"1"}"#,
+            r#"{"arguments":[],"target":"ReceiveSessionUpdate","type":1,"x":null}"#,
+            r#"{"type":1.0,"target":"ReceiveSessionUpdate","arguments":[]}"#,
+            r#"{"type":11,"target":"ReceiveSessionUpdate","arguments":[]}"#,
+            r#"{"arguments":[],"target":"ReceiveSessionUpdate","type":-1}"#,
+            r#"{"arguments":[],"target":"ReceiveSessionUpdate","type":21}"#,
+            r#"{"arguments":["\"target\":\"ReceiveSessionUpdate\",\"type\":1}"]}"#,
+            r#"{"arguments":"x\"ReceiveSessionUpdate","type":1}"#,
+            r#"{"type":1,"target":"ReceiveSessionUpdates","arguments":[]}"#,
+            r#"{"type":3,"target":"ReceiveSessionUpdate","arguments":[]}"#,
+            "{\u{a0}\"type\":1,\"target\":\"ReceiveSessionUpdate\"}",
+            "\u{feff}{\"arguments\":[],\"target\":\"ReceiveSessionUpdate\",\"type\":1}",
+            r#"[{"type":1,"target":"ReceiveSessionUpdate"}]"#,
+            r#"{"type":1,"target":"ReceiveSessionUpdate""#,
+            "",
+            "}",
+        ];
+        for record in unsure {
+            assert!(!is_session_update_invocation(record), "{record}");
+        }
+        // Escaped or in the middle: still skipped, after the full parse.
+        for record in &unsure[..5] {
+            assert!(full_parse_says_update(record), "{record}");
+            assert!(matches!(
+                read_record(record, false),
+                Incoming::SkippedSessionUpdate
+            ));
+        }
+    }
+
+    #[test]
+    fn records_read_as_the_client_reads_them() {
+        let update = r#"{"type":1,"target":"ReceiveSessionUpdate","arguments":[5]}"#;
+        assert!(matches!(
+            read_record(update, false),
+            Incoming::SkippedSessionUpdate
+        ));
+        assert!(matches!(
+            read_record(update, true),
+            Incoming::Event(HubEvent::Malformed(_))
+        ));
+        let completion = r#"{"type":3,"invocationId":"4","result":true}"#;
+        assert!(matches!(
+            read_record(completion, false),
+            Incoming::Completion(Envelope { invocation_id: Some(id), .. }) if id == "4"
+        ));
+        assert!(matches!(
+            read_record(r#"{"type":7,"allowReconnect":true}"#, false),
+            Incoming::Close(Envelope {
+                allow_reconnect: Some(true),
+                ..
+            })
+        ));
+        for nothing in [r#"{"type":6}"#, r#"{"type":2,"invocationId":"1","item":1}"#] {
+            assert!(matches!(read_record(nothing, false), Incoming::Nothing));
+        }
+        for bad in ["nope", r#"{"type":1}"#, r#"{"type":99}"#, "{}"] {
+            assert!(
+                matches!(read_record(bad, true), Incoming::Malformed(_)),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
