@@ -3,15 +3,16 @@
 //!
 //! - overhead: Resonite `Client::user` (GET /users/{id}) and GoScrobble `Client::refresh`
 //!   (POST /api/v1/refresh, a rotating refresh token, the JWT's claims read back) — medians,
-//!   typed / raw, target <= 1.05;
+//!   typed / raw, target <= 1.05, against two baselines: bare reqwest, and reqwest with the
+//!   settings the transport always sends (a per-request timeout and a user agent);
 //! - concurrency: 64 tasks x 50 Resonite `user` calls over one client vs one raw
-//!   `reqwest::Client`, target throughput >= 0.95x, with the TCP connections each opened.
+//!   `reqwest::Client` (both baselines), interleaved rounds, target throughput >= 0.95x, with
+//!   the TCP connections each opened.
 //!
 //! Run: `nice -n 10 cargo bench -p omniauth-e2e --bench services` (results in
 //! docs/performance.md).
 
-use std::future::Future;
-use std::time::{Duration, Instant};
+mod common;
 
 use base64::Engine as _;
 use omniauth_testkit::goscrobble::GoScrobble;
@@ -21,52 +22,10 @@ use omniauth_types::{ExposeSecret as _, Password, Session};
 use resonite_api::model::{User, UserId};
 use serde::{Deserialize, Serialize};
 
+use common::{Rates, ratio, same_settings};
+
+const ROUNDS: usize = 3000;
 const WARMUP: usize = 200;
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort_unstable();
-    samples[samples.len() / 2]
-}
-
-#[allow(clippy::cast_precision_loss)] // Nanoseconds of a bench, far below 2^52.
-fn ratio(typed: Duration, raw: Duration) -> f64 {
-    typed.as_nanos() as f64 / raw.as_nanos() as f64
-}
-
-fn raw_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// Runs `typed` and `raw` alternately (each goes first half the time) and returns their medians.
-async fn alternate<T, R, TF, RF>(rounds: usize, mut typed: T, mut raw: R) -> (Duration, Duration)
-where
-    T: FnMut() -> TF,
-    R: FnMut() -> RF,
-    TF: Future<Output = ()>,
-    RF: Future<Output = ()>,
-{
-    let (mut typed_times, mut raw_times) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
-    for round in 0..rounds + WARMUP {
-        for typed_first in [round % 2 == 0, round % 2 != 0] {
-            let start = Instant::now();
-            if typed_first {
-                typed().await;
-                if round >= WARMUP {
-                    typed_times.push(start.elapsed());
-                }
-            } else {
-                raw().await;
-                if round >= WARMUP {
-                    raw_times.push(start.elapsed());
-                }
-            }
-        }
-    }
-    (median(typed_times), median(raw_times))
-}
 
 async fn resonite() -> Resonite {
     let emulator = Resonite::builder().rate_limit(None).start().await.unwrap();
@@ -85,34 +44,42 @@ fn resonite_client(emulator: &Resonite) -> resonite_api::Client {
 
 async fn resonite_overhead() {
     let emulator = resonite().await;
-    let client = resonite_client(&emulator);
-    let raw = raw_client();
-    let id = UserId::new("U-bench");
-    let url = format!("{}/users/U-bench", emulator.base_url());
-    let (typed, plain) = alternate(
-        3000,
-        || async {
-            let user = client.user(&id).await.unwrap();
-            assert_eq!(user.id, id);
-        },
-        || async {
-            let user: User = raw
-                .get(&url)
-                .send()
-                .await
-                .unwrap()
-                .error_for_status()
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            assert_eq!(user.id, id);
-        },
-    )
-    .await;
+    let client = &resonite_client(&emulator);
+    let raw = &common::raw_client();
+    let id = &UserId::new("U-bench");
+    let url = &format!("{}/users/U-bench", emulator.base_url());
+    let raw_user = move |same: bool| async move {
+        let request = raw.get(url);
+        let request = if same {
+            same_settings(request)
+        } else {
+            request
+        };
+        let user: User = request
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(&user.id, id);
+    };
+    let mut calls = [
+        common::call(move || async move {
+            let user = client.user(id).await.unwrap();
+            assert_eq!(&user.id, id);
+        }),
+        common::call(move || raw_user(false)),
+        common::call(move || raw_user(true)),
+    ];
+    let medians = common::interleaved_medians(ROUNDS, WARMUP, &mut calls).await;
+    let (typed, bare, same) = (medians[0], medians[1], medians[2]);
     println!(
-        "overhead resonite user: typed median {typed:?}, raw reqwest+serde median {plain:?}, ratio {:.3} (target <= 1.05)",
-        ratio(typed, plain)
+        "overhead resonite user: typed median {typed:?}; raw reqwest+serde with the same timeout and user agent {same:?}, ratio {:.3} (target <= 1.05); bare raw {bare:?}, ratio {:.3}",
+        ratio(typed, same),
+        ratio(typed, bare)
     );
 }
 
@@ -148,101 +115,94 @@ async fn goscrobble_overhead() {
         .start()
         .await
         .unwrap();
-    emulator.add_user("typed", "correct horse battery", "typed@example.com");
-    emulator.add_user("raw", "correct horse battery", "raw@example.com");
-    let client = goscrobble_api::Client::builder()
+    let password = Password::new("correct horse battery");
+    for name in ["typed", "bare", "same"] {
+        emulator.add_user(
+            name,
+            "correct horse battery",
+            &format!("{name}@example.com"),
+        );
+    }
+    let client = &goscrobble_api::Client::builder()
         .base_url(emulator.base_url())
         .heavy_rate_limit(None)
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
-    let password = Password::new("correct horse battery");
-    let typed_session = std::cell::RefCell::new(client.login("typed", &password).await.unwrap());
-    let raw_session: Session = client.login("raw", &password).await.unwrap();
-    let raw_token = std::cell::RefCell::new(
-        raw_session
-            .refresh_token()
-            .unwrap()
-            .expose_secret()
-            .to_owned(),
-    );
-    let raw = raw_client();
-    let url = format!("{}/refresh", emulator.base_url());
-    let (typed, plain) = alternate(
-        2000,
-        || async {
+    let typed_session = &std::cell::RefCell::new(client.login("typed", &password).await.unwrap());
+    // Each baseline rotates its own user's refresh token, as the typed call rotates its own.
+    let mut raw_tokens = Vec::new();
+    for name in ["bare", "same"] {
+        let session: Session = client.login(name, &password).await.unwrap();
+        let token = session.refresh_token().unwrap().expose_secret().to_owned();
+        raw_tokens.push(std::cell::RefCell::new(token));
+    }
+    let raw_tokens = &raw_tokens;
+    let raw = &common::raw_client();
+    let url = &format!("{}/refresh", emulator.base_url());
+    let raw_refresh = move |same: bool| async move {
+        let slot = &raw_tokens[usize::from(same)];
+        let current = slot.borrow().clone();
+        let request = raw.post(url).json(&RefreshBody { token: &current });
+        let request = if same {
+            same_settings(request)
+        } else {
+            request
+        };
+        let answer: TokenAnswer = request.send().await.unwrap().json().await.unwrap();
+        *slot.borrow_mut() = refresh_token_of(&answer.token);
+    };
+    let mut calls = [
+        common::call(move || async move {
             let current = typed_session.borrow().clone();
             let next = client.refresh(&current).await.unwrap();
             *typed_session.borrow_mut() = next;
-        },
-        || async {
-            let current = raw_token.borrow().clone();
-            let answer: TokenAnswer = raw
-                .post(&url)
-                .json(&RefreshBody { token: &current })
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            *raw_token.borrow_mut() = refresh_token_of(&answer.token);
-        },
-    )
-    .await;
+        }),
+        common::call(move || raw_refresh(false)),
+        common::call(move || raw_refresh(true)),
+    ];
+    let medians = common::interleaved_medians(2000, WARMUP, &mut calls).await;
+    let (typed, bare, same) = (medians[0], medians[1], medians[2]);
     println!(
-        "overhead goscrobble refresh: typed median {typed:?}, raw reqwest+serde median {plain:?}, ratio {:.3} (target <= 1.05)",
-        ratio(typed, plain)
+        "overhead goscrobble refresh: typed median {typed:?}; raw reqwest+serde with the same timeout and user agent {same:?}, ratio {:.3} (target <= 1.05); bare raw {bare:?}, ratio {:.3}",
+        ratio(typed, same),
+        ratio(typed, bare)
     );
 }
 
-async fn throughput<F, Fut>(tasks: usize, calls: usize, call: F) -> f64
-where
-    F: Fn() -> Fut + Clone + Send + 'static,
-    Fut: Future<Output = ()> + Send,
-{
-    let start = Instant::now();
-    let handles: Vec<_> = (0..tasks)
-        .map(|_| {
-            let call = call.clone();
-            tokio::spawn(async move {
-                for _ in 0..calls {
-                    call().await;
-                }
-            })
-        })
-        .collect();
-    for handle in handles {
-        handle.await.unwrap();
-    }
-    #[allow(clippy::cast_precision_loss)] // Counts far below 2^52.
-    let total = (tasks * calls) as f64;
-    total / start.elapsed().as_secs_f64()
-}
+const TASKS: usize = 64;
+const CALLS: usize = 50;
+const CONCURRENCY_ROUNDS: usize = 7;
 
-async fn resonite_concurrency() {
-    let (mut typed_rates, mut raw_rates, mut connections) = (Vec::new(), Vec::new(), (0, 0));
-    for _ in 0..3 {
-        let typed_server = resonite().await;
-        let client = resonite_client(&typed_server);
-        typed_rates.push(
-            throughput(64, 50, move || {
+/// One round of `TASKS` x `CALLS` Resonite `user` calls over one client against a fresh
+/// emulator (so the connection count is this run's alone): typed (`None`) or raw, bare or
+/// with the same settings.
+async fn resonite_concurrency_round(raw: Option<bool>, rates: &mut Rates) {
+    let server = resonite().await;
+    let rate = match raw {
+        None => {
+            let client = resonite_client(&server);
+            common::throughput(TASKS, CALLS, move || {
                 let client = client.clone();
                 async move {
                     client.user(&UserId::new("U-bench")).await.unwrap();
                 }
             })
-            .await,
-        );
-        let raw_server = resonite().await;
-        let raw = raw_client();
-        let url = format!("{}/users/U-bench", raw_server.base_url());
-        raw_rates.push(
-            throughput(64, 50, move || {
+            .await
+        }
+        Some(same) => {
+            let raw = common::raw_client();
+            let url = format!("{}/users/U-bench", server.base_url());
+            common::throughput(TASKS, CALLS, move || {
                 let (raw, url) = (raw.clone(), url.clone());
                 async move {
-                    let _: User = raw
-                        .get(&url)
+                    let request = raw.get(&url);
+                    let request = if same {
+                        same_settings(request)
+                    } else {
+                        request
+                    };
+                    let _: User = request
                         .send()
                         .await
                         .unwrap()
@@ -253,20 +213,35 @@ async fn resonite_concurrency() {
                         .unwrap();
                 }
             })
-            .await,
-        );
-        connections = (
-            typed_server.server().connections_accepted(),
-            raw_server.server().connections_accepted(),
-        );
+            .await
+        }
+    };
+    rates.per_round.push(rate);
+    rates
+        .connections
+        .push(server.server().connections_accepted());
+}
+
+async fn resonite_concurrency() {
+    let variants = [None, Some(false), Some(true)];
+    let mut rates: [Rates; 3] = Default::default();
+    for round in 0..CONCURRENCY_ROUNDS {
+        for offset in 0..variants.len() {
+            let which = (round + offset) % variants.len();
+            resonite_concurrency_round(variants[which], &mut rates[which]).await;
+        }
     }
-    let typed_rate = typed_rates.iter().copied().fold(0.0, f64::max);
-    let raw_rate = raw_rates.iter().copied().fold(0.0, f64::max);
+    let [typed, bare, same] = &rates;
     println!(
-        "concurrency resonite user, 64 tasks x 50 calls: typed {typed_rate:.0} req/s, raw {raw_rate:.0} req/s, ratio {:.3} (target >= 0.95); connections opened: typed {}, raw {}",
-        typed_rate / raw_rate,
-        connections.0,
-        connections.1
+        "concurrency resonite user, {TASKS} tasks x {CALLS} calls, {CONCURRENCY_ROUNDS} interleaved rounds, medians: typed {:.0} req/s, raw with the same timeout and user agent {:.0} req/s (ratio {:.3}, target >= 0.95), bare raw {:.0} req/s (ratio {:.3}); connections opened per round: typed {}, same {}, bare {}",
+        typed.median(),
+        same.median(),
+        typed.median_ratio(same),
+        bare.median(),
+        typed.median_ratio(bare),
+        typed.connections(),
+        same.connections(),
+        bare.connections(),
     );
 }
 

@@ -3,8 +3,9 @@
 //!
 //! Run: `cargo bench -p omniauth-e2e --bench transport` (results go to docs/performance.md).
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
@@ -13,6 +14,8 @@ use omniauth_testkit::TestServer;
 use omniauth_types::transport::Transport;
 use serde::Deserialize;
 use serde_json::json;
+
+use common::Rates;
 
 /// The shape of a typical user answer (about 400 bytes).
 #[derive(Debug, Deserialize)]
@@ -50,11 +53,6 @@ fn app() -> Router {
     )
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort_unstable();
-    samples[samples.len() / 2]
-}
-
 /// Medians of three ways to make the same call, interleaved in one run: the typed call, bare
 /// reqwest + serde, and reqwest + serde with what the transport always sends (a per-request
 /// timeout and a user agent).
@@ -62,71 +60,97 @@ async fn overhead(
     server: &TestServer,
     transport: &Transport,
     raw: &reqwest::Client,
-) -> (Duration, Duration, Duration) {
-    const ROUNDS: usize = 3000;
-    const WARMUP: usize = 200;
-    let url = server.url("/users/U-bench-user-0001");
-    let mut samples = [
-        Vec::with_capacity(ROUNDS),
-        Vec::with_capacity(ROUNDS),
-        Vec::with_capacity(ROUNDS),
+) -> Vec<Duration> {
+    let url = &server.url("/users/U-bench-user-0001");
+    let mut calls = [
+        common::call(move || async move {
+            let _: User = transport
+                .get("/users/{id}")
+                .path_param("id", "U-bench-user-0001")
+                .send_json()
+                .await
+                .unwrap();
+        }),
+        common::call(move || async move {
+            let _: User = raw
+                .get(url.as_str())
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+        }),
+        common::call(move || async move {
+            let _: User = common::same_settings(raw.get(url.as_str()))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+        }),
     ];
-    for round in 0..ROUNDS + WARMUP {
-        // Rotate which goes first so none always gets the warmer cache.
-        for offset in 0..3 {
-            let which = (round + offset) % 3;
-            let start = Instant::now();
-            let _: User = match which {
-                0 => transport
-                    .get("/users/{id}")
-                    .path_param("id", "U-bench-user-0001")
-                    .send_json()
-                    .await
-                    .unwrap(),
-                1 => raw.get(&url).send().await.unwrap().json().await.unwrap(),
-                _ => raw
-                    .get(&url)
-                    .timeout(Duration::from_secs(30))
-                    .header("user-agent", "bench/1")
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap(),
-            };
-            if round >= WARMUP {
-                samples[which].push(start.elapsed());
-            }
-        }
-    }
-    let [typed, bare, equal] = samples;
-    (median(typed), median(bare), median(equal))
+    common::interleaved_medians(3000, 200, &mut calls).await
 }
 
-async fn throughput<F, Fut>(tasks: usize, calls: usize, call: F) -> f64
-where
-    F: Fn() -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
-    let start = Instant::now();
-    let handles: Vec<_> = (0..tasks)
-        .map(|_| {
-            let call = call.clone();
-            tokio::spawn(async move {
-                for _ in 0..calls {
-                    call().await;
+/// The three variants of the concurrency run.
+#[derive(Clone, Copy)]
+enum Variant {
+    Typed,
+    Bare,
+    Same,
+}
+
+/// 64 tasks x 50 calls of one variant, over one client, against a fresh server (so its
+/// connection count is this run's alone).
+async fn concurrency_round(variant: Variant, rates: &mut Rates) {
+    let server = TestServer::start(app()).await.unwrap();
+    let rate = match variant {
+        Variant::Typed => {
+            let transport = Transport::builder("bench", server.base_url())
+                .unwrap()
+                .build()
+                .unwrap();
+            common::throughput(TASKS, CALLS, move || {
+                let transport = transport.clone();
+                async move {
+                    let _: User = transport
+                        .get("/users/{id}")
+                        .path_param("id", "U-1")
+                        .send_json()
+                        .await
+                        .unwrap();
                 }
             })
-        })
-        .collect();
-    for handle in handles {
-        handle.await.unwrap();
-    }
-    #[allow(clippy::cast_precision_loss)] // Counts far below 2^52.
-    let total = (tasks * calls) as f64;
-    total / start.elapsed().as_secs_f64()
+            .await
+        }
+        Variant::Bare | Variant::Same => {
+            let raw = common::raw_client();
+            let url = server.url("/users/U-1");
+            let same = matches!(variant, Variant::Same);
+            common::throughput(TASKS, CALLS, move || {
+                let (raw, url) = (raw.clone(), url.clone());
+                async move {
+                    let request = raw.get(url.as_str());
+                    let request = if same {
+                        common::same_settings(request)
+                    } else {
+                        request
+                    };
+                    let _: User = request.send().await.unwrap().json().await.unwrap();
+                }
+            })
+            .await
+        }
+    };
+    rates.per_round.push(rate);
+    rates.connections.push(server.connections_accepted());
 }
+
+const TASKS: usize = 64;
+const CALLS: usize = 50;
+const CONCURRENCY_ROUNDS: usize = 7;
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -136,53 +160,36 @@ fn main() {
     runtime.block_on(async {
         let server = TestServer::start(app()).await.unwrap();
         let transport = Transport::builder("bench", server.base_url()).unwrap().build().unwrap();
-        let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let raw = common::raw_client();
 
-        let (typed, bare, equal) = overhead(&server, &transport, &raw).await;
-        #[allow(clippy::cast_precision_loss)] // Nanosecond medians, far below 2^52.
-        let ratio = |baseline: Duration| typed.as_nanos() as f64 / baseline.as_nanos() as f64;
+        let medians = overhead(&server, &transport, &raw).await;
+        let (typed, bare, same) = (medians[0], medians[1], medians[2]);
         println!(
-            "overhead: typed get median {typed:?}; raw reqwest+serde with the same per-request timeout and user agent {equal:?}, ratio {:.3} (target <= 1.05); bare raw (no timeout) {bare:?}, ratio {:.3}",
-            ratio(equal),
-            ratio(bare)
+            "overhead: typed get median {typed:?}; raw reqwest+serde with the same per-request timeout and user agent {same:?}, ratio {:.3} (target <= 1.05); bare raw (no timeout) {bare:?}, ratio {:.3}",
+            common::ratio(typed, same),
+            common::ratio(typed, bare)
         );
 
-        let mut typed_rates = Vec::new();
-        let mut raw_rates = Vec::new();
-        let mut connections = (0, 0);
-        for _ in 0..3 {
-            let typed_server = TestServer::start(app()).await.unwrap();
-            let transport = Transport::builder("bench", typed_server.base_url()).unwrap().build().unwrap();
-            typed_rates.push(
-                throughput(64, 50, move || {
-                    let transport = transport.clone();
-                    async move {
-                        let _: User = transport.get("/users/{id}").path_param("id", "U-1").send_json().await.unwrap();
-                    }
-                })
-                .await,
-            );
-            let raw_server = Arc::new(TestServer::start(app()).await.unwrap());
-            let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-            let url = raw_server.url("/users/U-1");
-            raw_rates.push(
-                throughput(64, 50, move || {
-                    let (raw, url) = (raw.clone(), url.clone());
-                    async move {
-                        let _: User = raw.get(&url).send().await.unwrap().json().await.unwrap();
-                    }
-                })
-                .await,
-            );
-            connections = (typed_server.connections_accepted(), raw_server.connections_accepted());
+        let variants = [Variant::Typed, Variant::Bare, Variant::Same];
+        let mut rates: [Rates; 3] = Default::default();
+        for round in 0..CONCURRENCY_ROUNDS {
+            // Rotate the order so no variant always runs first in a round.
+            for offset in 0..variants.len() {
+                let which = (round + offset) % variants.len();
+                concurrency_round(variants[which], &mut rates[which]).await;
+            }
         }
-        let typed_rate = typed_rates.iter().copied().fold(0.0, f64::max);
-        let raw_rate = raw_rates.iter().copied().fold(0.0, f64::max);
+        let [typed, bare, same] = &rates;
         println!(
-            "concurrency: 64 tasks x 50 calls: typed {typed_rate:.0} req/s, raw {raw_rate:.0} req/s, ratio {:.3} (target >= 0.95); connections opened: typed {}, raw {}",
-            typed_rate / raw_rate,
-            connections.0,
-            connections.1
+            "concurrency: {TASKS} tasks x {CALLS} calls, {CONCURRENCY_ROUNDS} interleaved rounds, medians: typed {:.0} req/s, raw with the same timeout and user agent {:.0} req/s (ratio {:.3}, target >= 0.95), bare raw {:.0} req/s (ratio {:.3}); connections opened per round: typed {}, same {}, bare {}",
+            typed.median(),
+            same.median(),
+            typed.median_ratio(same),
+            bare.median(),
+            typed.median_ratio(bare),
+            typed.connections(),
+            same.connections(),
+            bare.connections(),
         );
     });
 }

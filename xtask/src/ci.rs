@@ -36,6 +36,10 @@ pub fn run() -> Result<(), String> {
                 "warnings",
             ],
         ),
+        step(
+            "feature combinations",
+            &["run", "--quiet", "-p", "xtask", "--", "features"],
+        ),
         Step {
             name: "docs build",
             args: vec!["doc", "--no-deps", "--workspace", "--all-features"],

@@ -1,19 +1,22 @@
-//! `cargo xtask ci | docs [--check] | release-check [CRATE] [--allow-dirty] [--no-verify]`:
-//! what CI runs, the generated docs, and the pre-publish check.
+//! `cargo xtask ci | features | docs [--check] | release-check [CRATE] [--allow-dirty]
+//! [--no-verify]`: what CI runs, the feature-combination check, the generated docs, and the
+//! pre-publish check.
 
 mod ci;
 mod docs;
+mod features;
 mod release;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <ci | docs [--check] | release-check [CRATE] [--allow-dirty] [--no-verify]>";
+const USAGE: &str = "usage: cargo xtask <ci | features | docs [--check] | release-check [CRATE] [--allow-dirty] [--no-verify]>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
         ["ci"] => ci::run(),
+        ["features"] => features::run(),
         ["docs"] => docs::run(docs::Mode::Write),
         ["docs", "--check"] => docs::run(docs::Mode::Check),
         ["release-check", rest @ ..] => release_check(rest),

@@ -147,12 +147,23 @@ pub fn decode_error(response: &Response) -> Option<Error> {
 
 /// The `error` member of a JSON object body: its text, or the JSON of a non-string value.
 fn error_field(body: &[u8]) -> Option<String> {
-    let serde_json::Value::Object(mut map) = serde_json::from_slice(body).ok()? else {
+    /// Only the member looked for: the rest of the body is skipped, not built into values.
+    #[derive(serde::Deserialize)]
+    struct ErrorMember {
+        #[serde(default)]
+        error: Option<serde_json::Value>,
+    }
+    // Every successful answer passes here, so an answer with no `error` key at all is told by a
+    // byte search. Without a backslash in the body no key can be escaped (`"\u0065rror"`), so
+    // the search cannot miss one; with a backslash, the parse decides.
+    let may_hold_key =
+        body.contains(&b'\\') || body.windows(b"\"error\"".len()).any(|w| w == b"\"error\"");
+    // serde would read a struct from an array too: only an object can carry `error`.
+    if !may_hold_key || body.trim_ascii_start().first() != Some(&b'{') {
         return None;
-    };
-    match map.remove("error")? {
+    }
+    match serde_json::from_slice::<ErrorMember>(body).ok()?.error? {
         serde_json::Value::String(text) => Some(text),
-        serde_json::Value::Null => None,
         other => Some(other.to_string()),
     }
 }
@@ -195,6 +206,21 @@ mod tests {
         assert_eq!(kind(200, r#"{"error":null}"#), None);
         assert_eq!(kind(200, "[1,2]"), None);
         assert_eq!(kind(200, "not json"), None);
+        assert_eq!(kind(200, r#"[{"error":"x"}]"#), None);
+        assert_eq!(kind(200, r#"{"message":"no \"error\" here"}"#), None);
+        assert_eq!(kind(200, r#"{"nested":{"error":"x"}}"#), None);
+    }
+
+    #[test]
+    fn an_escaped_error_key_is_still_read() {
+        let err = decode_error(&answer(200, r#"{"\u0065rror":"Invalid Token"}"#)).unwrap();
+        assert_eq!(err.kind(), &ErrorKind::Expired);
+        let err = decode_error(&answer(
+            200,
+            "\n {\"token\":\"t\",\"error\":\"Invalid UUID\"}",
+        ))
+        .unwrap();
+        assert_eq!(err.kind(), &ErrorKind::NotFound);
     }
 
     #[test]

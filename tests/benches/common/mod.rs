@@ -1,0 +1,135 @@
+//! What the overhead and concurrency benches share: the raw `reqwest` baselines, interleaved
+//! latency rounds and a throughput run. Each bench file includes it with `mod common;`.
+
+#![allow(dead_code)] // Each bench uses its own part.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+/// The per-request timeout and user agent every baseline "with the same settings" sends: what
+/// the shared transport always sends (its default timeout is 30 s).
+pub const SAME_TIMEOUT: Duration = Duration::from_secs(30);
+/// The user agent of the same-settings baselines.
+pub const SAME_USER_AGENT: &str = "bench/1";
+
+/// A `reqwest` client as a careful hand-written client builds one: no redirects.
+pub fn raw_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// `request` with the settings the transport always adds (timeout, user agent).
+pub fn same_settings(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    request
+        .timeout(SAME_TIMEOUT)
+        .header(reqwest::header::USER_AGENT, SAME_USER_AGENT)
+}
+
+/// The middle of `samples`.
+pub fn median<T: PartialOrd + Copy>(mut samples: Vec<T>) -> T {
+    samples.sort_unstable_by(|a, b| a.partial_cmp(b).unwrap());
+    samples[samples.len() / 2]
+}
+
+/// `typed / baseline` of two durations.
+#[allow(clippy::cast_precision_loss)] // Nanoseconds of a bench, far below 2^52.
+pub fn ratio(typed: Duration, baseline: Duration) -> f64 {
+    typed.as_nanos() as f64 / baseline.as_nanos() as f64
+}
+
+/// One way to make a call, boxed so several can be rotated in one loop.
+pub type Call<'a> = Box<dyn FnMut() -> Pin<Box<dyn Future<Output = ()> + 'a>> + 'a>;
+
+/// Boxes a call for [`interleaved_medians`].
+pub fn call<'a, F, Fut>(mut f: F) -> Call<'a>
+where
+    F: FnMut() -> Fut + 'a,
+    Fut: Future<Output = ()> + 'a,
+{
+    Box::new(move || Box::pin(f()))
+}
+
+/// Runs every call once a round, `rounds` rounds after a warm-up, rotating which goes first
+/// so none always gets the warmer cache; returns each call's median latency.
+pub async fn interleaved_medians(
+    rounds: usize,
+    warmup: usize,
+    calls: &mut [Call<'_>],
+) -> Vec<Duration> {
+    let count = calls.len();
+    let mut samples = vec![Vec::with_capacity(rounds); count];
+    for round in 0..rounds + warmup {
+        for offset in 0..count {
+            let which = (round + offset) % count;
+            let start = Instant::now();
+            calls[which]().await;
+            if round >= warmup {
+                samples[which].push(start.elapsed());
+            }
+        }
+    }
+    samples.into_iter().map(median).collect()
+}
+
+/// Calls per second of `tasks` tasks each making `calls` calls, all at once.
+pub async fn throughput<F, Fut>(tasks: usize, calls: usize, call: F) -> f64
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let start = Instant::now();
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| {
+            let call = call.clone();
+            tokio::spawn(async move {
+                for _ in 0..calls {
+                    call().await;
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    #[allow(clippy::cast_precision_loss)] // Counts far below 2^52.
+    let total = (tasks * calls) as f64;
+    total / start.elapsed().as_secs_f64()
+}
+
+/// The concurrency figures of one variant over several rounds.
+#[derive(Debug, Default)]
+pub struct Rates {
+    /// Requests per second, a round each.
+    pub per_round: Vec<f64>,
+    /// TCP connections the server accepted, a round each.
+    pub connections: Vec<usize>,
+}
+
+impl Rates {
+    /// The median rate.
+    pub fn median(&self) -> f64 {
+        median(self.per_round.clone())
+    }
+
+    /// The median of this variant's rate over `baseline`'s, round by round: rounds run back
+    /// to back, so a slow minute of the machine weighs on both sides of each ratio.
+    pub fn median_ratio(&self, baseline: &Rates) -> f64 {
+        median(
+            self.per_round
+                .iter()
+                .zip(&baseline.per_round)
+                .map(|(typed, base)| typed / base)
+                .collect(),
+        )
+    }
+
+    /// The connections opened, as `min–max` over the rounds.
+    pub fn connections(&self) -> String {
+        let min = self.connections.iter().min().copied().unwrap_or(0);
+        let max = self.connections.iter().max().copied().unwrap_or(0);
+        format!("{min}–{max}")
+    }
+}
