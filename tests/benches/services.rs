@@ -22,7 +22,7 @@ use omniauth_types::{ExposeSecret as _, Password, Session};
 use resonite_api::model::{User, UserId};
 use serde::{Deserialize, Serialize};
 
-use common::{Rates, ratio, same_settings};
+use common::{ratio, same_settings};
 
 const ROUNDS: usize = 3000;
 const WARMUP: usize = 200;
@@ -42,37 +42,41 @@ fn resonite_client(emulator: &Resonite) -> resonite_api::Client {
         .unwrap()
 }
 
+/// `GET /users/U-bench` by hand: bare, or with the settings the transport always sends.
+async fn raw_user(raw: &reqwest::Client, url: &str, same: bool) -> User {
+    let request = raw.get(url);
+    let request = if same {
+        same_settings(request)
+    } else {
+        request
+    };
+    request
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn resonite_overhead() {
     let emulator = resonite().await;
     let client = &resonite_client(&emulator);
     let raw = &common::raw_client();
     let id = &UserId::new("U-bench");
     let url = &format!("{}/users/U-bench", emulator.base_url());
-    let raw_user = move |same: bool| async move {
-        let request = raw.get(url);
-        let request = if same {
-            same_settings(request)
-        } else {
-            request
-        };
-        let user: User = request
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(&user.id, id);
+    let raw_call = move |same: bool| async move {
+        assert_eq!(&raw_user(raw, url, same).await.id, id);
     };
     let mut calls = [
         common::call(move || async move {
             let user = client.user(id).await.unwrap();
             assert_eq!(&user.id, id);
         }),
-        common::call(move || raw_user(false)),
-        common::call(move || raw_user(true)),
+        common::call(move || raw_call(false)),
+        common::call(move || raw_call(true)),
     ];
     let medians = common::interleaved_medians(ROUNDS, WARMUP, &mut calls).await;
     let (typed, bare, same) = (medians[0], medians[1], medians[2]);
@@ -93,12 +97,25 @@ struct TokenAnswer {
     token: String,
 }
 
+/// The claims the typed call reads into its `Session` (spec §2.3), so both sides decode the
+/// same JSON.
 #[derive(Deserialize)]
+#[allow(dead_code)] // Decoded to measure decoding; only the refresh token is used.
 struct RefreshClaims {
+    sub: String,
+    username: String,
+    email: String,
+    admin: bool,
+    #[serde(rename = "mod")]
+    moderator: bool,
+    iat: i64,
+    exp: i64,
     refresh_token: String,
+    refresh_exp: i64,
 }
 
-/// What a hand-written client does with the answer: read the new refresh token from the JWT.
+/// What a hand-written client does with the answer: read the claims of the new JWT, and keep
+/// its refresh token for the next call.
 fn refresh_token_of(jwt: &str) -> String {
     let payload = jwt.split('.').nth(1).unwrap();
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -172,12 +189,12 @@ async fn goscrobble_overhead() {
 
 const TASKS: usize = 64;
 const CALLS: usize = 50;
-const CONCURRENCY_ROUNDS: usize = 7;
+const CONCURRENCY_ROUNDS: usize = 31;
 
 /// One round of `TASKS` x `CALLS` Resonite `user` calls over one client against a fresh
 /// emulator (so the connection count is this run's alone): typed (`None`) or raw, bare or
 /// with the same settings.
-async fn resonite_concurrency_round(raw: Option<bool>, rates: &mut Rates) {
+async fn resonite_concurrency_round(raw: Option<bool>) -> (f64, usize) {
     let server = resonite().await;
     let rate = match raw {
         None => {
@@ -196,53 +213,18 @@ async fn resonite_concurrency_round(raw: Option<bool>, rates: &mut Rates) {
             common::throughput(TASKS, CALLS, move || {
                 let (raw, url) = (raw.clone(), url.clone());
                 async move {
-                    let request = raw.get(&url);
-                    let request = if same {
-                        same_settings(request)
-                    } else {
-                        request
-                    };
-                    let _: User = request
-                        .send()
-                        .await
-                        .unwrap()
-                        .error_for_status()
-                        .unwrap()
-                        .json()
-                        .await
-                        .unwrap();
+                    raw_user(&raw, &url, same).await;
                 }
             })
             .await
         }
     };
-    rates.per_round.push(rate);
-    rates
-        .connections
-        .push(server.server().connections_accepted());
+    (rate, server.server().connections_accepted())
 }
 
 async fn resonite_concurrency() {
-    let variants = [None, Some(false), Some(true)];
-    let mut rates: [Rates; 3] = Default::default();
-    for round in 0..CONCURRENCY_ROUNDS {
-        for offset in 0..variants.len() {
-            let which = (round + offset) % variants.len();
-            resonite_concurrency_round(variants[which], &mut rates[which]).await;
-        }
-    }
-    let [typed, bare, same] = &rates;
-    println!(
-        "concurrency resonite user, {TASKS} tasks x {CALLS} calls, {CONCURRENCY_ROUNDS} interleaved rounds, medians: typed {:.0} req/s, raw with the same timeout and user agent {:.0} req/s (ratio {:.3}, target >= 0.95), bare raw {:.0} req/s (ratio {:.3}); connections opened per round: typed {}, same {}, bare {}",
-        typed.median(),
-        same.median(),
-        typed.median_ratio(same),
-        bare.median(),
-        typed.median_ratio(bare),
-        typed.connections(),
-        same.connections(),
-        bare.connections(),
-    );
+    let rates = common::interleaved_rounds(CONCURRENCY_ROUNDS, resonite_concurrency_round).await;
+    common::report_concurrency("resonite user", TASKS, CALLS, &rates);
 }
 
 fn main() {

@@ -15,8 +15,6 @@ use omniauth_types::transport::Transport;
 use serde::Deserialize;
 use serde_json::json;
 
-use common::Rates;
-
 /// The shape of a typical user answer (about 400 bytes).
 #[derive(Debug, Deserialize)]
 #[allow(dead_code)] // Decoded to measure decoding; the fields are not read.
@@ -53,6 +51,27 @@ fn app() -> Router {
     )
 }
 
+/// The typed call: `GET /users/{id}` through the shared transport, decoded.
+async fn typed_get(transport: &Transport, id: &'static str) {
+    let _: User = transport
+        .get("/users/{id}")
+        .path_param("id", id)
+        .send_json()
+        .await
+        .unwrap();
+}
+
+/// The same call by hand: bare, or with the settings the transport always sends (`same`).
+async fn raw_get(raw: &reqwest::Client, url: &str, same: bool) {
+    let request = raw.get(url);
+    let request = if same {
+        common::same_settings(request)
+    } else {
+        request
+    };
+    let _: User = request.send().await.unwrap().json().await.unwrap();
+}
+
 /// Medians of three ways to make the same call, interleaved in one run: the typed call, bare
 /// reqwest + serde, and reqwest + serde with what the transport always sends (a per-request
 /// timeout and a user agent).
@@ -63,94 +82,45 @@ async fn overhead(
 ) -> Vec<Duration> {
     let url = &server.url("/users/U-bench-user-0001");
     let mut calls = [
-        common::call(move || async move {
-            let _: User = transport
-                .get("/users/{id}")
-                .path_param("id", "U-bench-user-0001")
-                .send_json()
-                .await
-                .unwrap();
-        }),
-        common::call(move || async move {
-            let _: User = raw
-                .get(url.as_str())
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-        }),
-        common::call(move || async move {
-            let _: User = common::same_settings(raw.get(url.as_str()))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-        }),
+        common::call(move || typed_get(transport, "U-bench-user-0001")),
+        common::call(move || raw_get(raw, url, false)),
+        common::call(move || raw_get(raw, url, true)),
     ];
     common::interleaved_medians(3000, 200, &mut calls).await
 }
 
-/// The three variants of the concurrency run.
-#[derive(Clone, Copy)]
-enum Variant {
-    Typed,
-    Bare,
-    Same,
-}
-
-/// 64 tasks x 50 calls of one variant, over one client, against a fresh server (so its
-/// connection count is this run's alone).
-async fn concurrency_round(variant: Variant, rates: &mut Rates) {
+/// 64 tasks x 50 calls over one client against a fresh server (so its connection count is
+/// this run's alone): typed (`None`) or raw, bare or with the same settings.
+async fn concurrency_round(raw: Option<bool>) -> (f64, usize) {
     let server = TestServer::start(app()).await.unwrap();
-    let rate = match variant {
-        Variant::Typed => {
+    let rate = match raw {
+        None => {
             let transport = Transport::builder("bench", server.base_url())
                 .unwrap()
                 .build()
                 .unwrap();
             common::throughput(TASKS, CALLS, move || {
                 let transport = transport.clone();
-                async move {
-                    let _: User = transport
-                        .get("/users/{id}")
-                        .path_param("id", "U-1")
-                        .send_json()
-                        .await
-                        .unwrap();
-                }
+                async move { typed_get(&transport, "U-1").await }
             })
             .await
         }
-        Variant::Bare | Variant::Same => {
+        Some(same) => {
             let raw = common::raw_client();
             let url = server.url("/users/U-1");
-            let same = matches!(variant, Variant::Same);
             common::throughput(TASKS, CALLS, move || {
                 let (raw, url) = (raw.clone(), url.clone());
-                async move {
-                    let request = raw.get(url.as_str());
-                    let request = if same {
-                        common::same_settings(request)
-                    } else {
-                        request
-                    };
-                    let _: User = request.send().await.unwrap().json().await.unwrap();
-                }
+                async move { raw_get(&raw, &url, same).await }
             })
             .await
         }
     };
-    rates.per_round.push(rate);
-    rates.connections.push(server.connections_accepted());
+    (rate, server.connections_accepted())
 }
 
 const TASKS: usize = 64;
 const CALLS: usize = 50;
-const CONCURRENCY_ROUNDS: usize = 7;
+const CONCURRENCY_ROUNDS: usize = 31;
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -170,26 +140,7 @@ fn main() {
             common::ratio(typed, bare)
         );
 
-        let variants = [Variant::Typed, Variant::Bare, Variant::Same];
-        let mut rates: [Rates; 3] = Default::default();
-        for round in 0..CONCURRENCY_ROUNDS {
-            // Rotate the order so no variant always runs first in a round.
-            for offset in 0..variants.len() {
-                let which = (round + offset) % variants.len();
-                concurrency_round(variants[which], &mut rates[which]).await;
-            }
-        }
-        let [typed, bare, same] = &rates;
-        println!(
-            "concurrency: {TASKS} tasks x {CALLS} calls, {CONCURRENCY_ROUNDS} interleaved rounds, medians: typed {:.0} req/s, raw with the same timeout and user agent {:.0} req/s (ratio {:.3}, target >= 0.95), bare raw {:.0} req/s (ratio {:.3}); connections opened per round: typed {}, same {}, bare {}",
-            typed.median(),
-            same.median(),
-            typed.median_ratio(same),
-            bare.median(),
-            typed.median_ratio(bare),
-            typed.connections(),
-            same.connections(),
-            bare.connections(),
-        );
+        let rates = common::interleaved_rounds(CONCURRENCY_ROUNDS, concurrency_round).await;
+        common::report_concurrency("transport", TASKS, CALLS, &rates);
     });
 }

@@ -133,3 +133,43 @@ impl Rates {
         format!("{min}–{max}")
     }
 }
+
+/// The three ways each concurrency round calls: typed (`None`), raw reqwest bare
+/// (`Some(false)`) and raw with the transport's settings (`Some(true)`).
+pub const VARIANTS: [Option<bool>; 3] = [None, Some(false), Some(true)];
+
+/// Runs `round` for every variant of [`VARIANTS`] `rounds` times, rotating the order so no
+/// variant always runs first; a round returns its rate and the connections it opened.
+pub async fn interleaved_rounds<F, Fut>(rounds: usize, mut round: F) -> [Rates; 3]
+where
+    F: FnMut(Option<bool>) -> Fut,
+    Fut: Future<Output = (f64, usize)>,
+{
+    let mut rates: [Rates; 3] = Default::default();
+    for turn in 0..rounds {
+        for offset in 0..VARIANTS.len() {
+            let which = (turn + offset) % VARIANTS.len();
+            let (rate, connections) = round(VARIANTS[which]).await;
+            rates[which].per_round.push(rate);
+            rates[which].connections.push(connections);
+        }
+    }
+    rates
+}
+
+/// Prints one concurrency result line: `what`, and the rates of [`VARIANTS`] in order.
+pub fn report_concurrency(what: &str, tasks: usize, calls: usize, rates: &[Rates; 3]) {
+    let [typed, bare, same] = rates;
+    println!(
+        "concurrency {what}, {tasks} tasks x {calls} calls, {} interleaved rounds, medians: typed {:.0} req/s, raw with the same timeout and user agent {:.0} req/s (ratio {:.3}, target >= 0.95), bare raw {:.0} req/s (ratio {:.3}); connections opened per round: typed {}, same {}, bare {}",
+        typed.per_round.len(),
+        typed.median(),
+        same.median(),
+        typed.median_ratio(same),
+        bare.median(),
+        typed.median_ratio(bare),
+        typed.connections(),
+        same.connections(),
+        bare.connections(),
+    );
+}
