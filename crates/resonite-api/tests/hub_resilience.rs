@@ -251,19 +251,13 @@ async fn restarts_mid_conversation_lose_no_accepted_message() {
     // Alice reconnects quickly once let in; Bob too, and his calls give up on a server
     // that stays down for more than 300 ms. Alice's catch-up looks 1 s back (not 10 s),
     // so that its answers stay well under the server's 100 whatever the machine's speed.
-    let (alice, alice_events) = builder(Duration::from_millis(30), Duration::from_secs(3))
-        .catch_up(CatchUpPolicy::default().overlap(Duration::from_secs(1)))
-        .connect(&world.client, &world.alice)
-        .await
-        .expect("Alice connects");
-    let (bob, mut bob_events) = builder(Duration::from_millis(20), Duration::from_millis(300))
-        .connect(&world.client, &world.bob)
-        .await
-        .expect("Bob connects");
-    // Bob's own events (his echoes) are read, so that his connection never waits on them.
-    tokio::spawn(async move { while bob_events.recv().await.is_some() {} });
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    collect(alice_events, seen.clone());
+    let (alice, bob, seen) = pair(
+        &world,
+        builder(Duration::from_millis(30), Duration::from_secs(3))
+            .catch_up(CatchUpPolicy::default().overlap(Duration::from_secs(1))),
+        builder(Duration::from_millis(20), Duration::from_millis(300)),
+    )
+    .await;
 
     alice.initialize_status().await.expect("InitializeStatus");
     alice
@@ -492,17 +486,18 @@ fn check_messages(world: &World, alice: &HubClient, sends: &[Send], seen: &[Seen
     );
 }
 
-/// Connects Alice with `catch_up` and Bob with defaults; Alice's events are collected.
+/// Connects Alice and Bob with their builders; Alice's events are collected, Bob's drained
+/// (his echoes), so that his connection never waits on them.
 async fn pair(
     world: &World,
-    catch_up: CatchUpPolicy,
+    alice: HubBuilder,
+    bob: HubBuilder,
 ) -> (HubClient, HubClient, Arc<Mutex<Vec<Seen>>>) {
-    let (alice, alice_events) = builder(Duration::from_millis(20), Duration::from_secs(3))
-        .catch_up(catch_up)
+    let (alice, alice_events) = alice
         .connect(&world.client, &world.alice)
         .await
         .expect("Alice connects");
-    let (bob, mut bob_events) = builder(Duration::from_millis(20), Duration::from_secs(3))
+    let (bob, mut bob_events) = bob
         .connect(&world.client, &world.bob)
         .await
         .expect("Bob connects");
@@ -512,10 +507,19 @@ async fn pair(
     (alice, bob, seen)
 }
 
+/// Alice with `catch_up` and Bob with the defaults of the smaller tests.
+async fn default_pair(
+    world: &World,
+    catch_up: CatchUpPolicy,
+) -> (HubClient, HubClient, Arc<Mutex<Vec<Seen>>>) {
+    let quick = || builder(Duration::from_millis(20), Duration::from_secs(3));
+    pair(world, quick().catch_up(catch_up), quick()).await
+}
+
 #[tokio::test]
 async fn with_catch_up_off_missed_messages_stay_in_the_history_only() {
     let world = world().await;
-    let (alice, bob, seen) = pair(&world, CatchUpPolicy::disabled()).await;
+    let (alice, bob, seen) = default_pair(&world, CatchUpPolicy::disabled()).await;
     world.hub.set_upgrades_refused(ALICE, true);
     world.resonite.restart().await.expect("restart");
     until("Bob back", || world.hub.connections(BOB) == 1).await;
@@ -547,7 +551,7 @@ async fn with_catch_up_off_missed_messages_stay_in_the_history_only() {
 #[tokio::test]
 async fn a_failed_catch_up_is_tried_again_from_the_same_point() {
     let world = world().await;
-    let (alice, bob, seen) = pair(&world, CatchUpPolicy::default()).await;
+    let (alice, bob, seen) = default_pair(&world, CatchUpPolicy::default()).await;
     live(&bob, &seen, "before").await;
 
     // The first catch-up gets a 500: the messages sent meanwhile do not come yet.
@@ -585,7 +589,7 @@ async fn a_failed_catch_up_is_tried_again_from_the_same_point() {
 #[tokio::test]
 async fn a_full_catch_up_answer_is_counted() {
     let world = world().await;
-    let (alice, bob, seen) = pair(&world, CatchUpPolicy::default().max_items(2)).await;
+    let (alice, bob, seen) = default_pair(&world, CatchUpPolicy::default().max_items(2)).await;
     away_while_bob_sends(&world, &alice, &bob, &["away-1", "away-2", "away-3"], 1).await;
     live(&bob, &seen, "back").await;
 

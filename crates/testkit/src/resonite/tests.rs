@@ -11,6 +11,21 @@ async fn started() -> (Resonite, reqwest::Client, String) {
     (resonite, reqwest::Client::new(), alice)
 }
 
+/// Logs Alice in with the right password; returns her token.
+async fn login_token(resonite: &Resonite, http: &reqwest::Client) -> String {
+    let json: Value = http
+        .post(resonite.server().url("/userSessions"))
+        .header("UID", "u")
+        .json(&body("pw"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    json["entity"]["token"].as_str().unwrap().to_owned()
+}
+
 fn body(password: &str) -> Value {
     json!({
         "userName": "Alice",
@@ -86,17 +101,7 @@ async fn login_answers_follow_the_spec() {
 async fn tokens_authorize_extend_and_revoke() {
     let (resonite, http, alice) = started().await;
     let url = resonite.server().url("/userSessions");
-    let json: Value = http
-        .post(&url)
-        .header("UID", "u")
-        .json(&body("pw"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = json["entity"]["token"].as_str().unwrap().to_owned();
+    let token = login_token(&resonite, &http).await;
     let auth = format!("res {alice}:{token}");
     let patch = http
         .patch(&url)
@@ -310,17 +315,7 @@ mod raw_ws {
 async fn a_restart_cuts_the_hub_keeps_the_data_and_forgets_subscriptions() {
     let (resonite, http, alice) = started().await;
     let bob = resonite.add_account("bob", "bob@example.com", "pw");
-    let login: Value = http
-        .post(resonite.server().url("/userSessions"))
-        .header("UID", "u")
-        .json(&body("pw"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let auth = format!("res {alice}:{}", login["entity"]["token"].as_str().unwrap());
+    let auth = format!("res {alice}:{}", login_token(&resonite, &http).await);
     let hub = resonite.hub();
 
     let mut socket = raw_ws::connect(resonite.server().addr(), &auth).await;
