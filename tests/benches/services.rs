@@ -4,7 +4,8 @@
 //! - overhead: Resonite `Client::user` (GET /users/{id}) and GoScrobble `Client::refresh`
 //!   (POST /api/v1/refresh, a rotating refresh token, the JWT's claims read back) — medians,
 //!   typed / raw, target <= 1.05, against two baselines: bare reqwest, and reqwest with the
-//!   settings the transport always sends (a per-request timeout and a user agent);
+//!   settings of the shared transport (its client's connect timeout, a per-request timeout and
+//!   a user agent: see `common`);
 //! - concurrency: 64 tasks x 50 Resonite `user` calls over one client vs one raw
 //!   `reqwest::Client` (both baselines), interleaved rounds, target throughput >= 0.95x, with
 //!   the TCP connections each opened.
@@ -64,10 +65,11 @@ async fn raw_user(raw: &reqwest::Client, url: &str, same: bool) -> User {
 async fn resonite_overhead() {
     let emulator = resonite().await;
     let client = &resonite_client(&emulator);
-    let raw = &common::raw_client();
+    let clients = &[common::raw_client(), common::raw_client_same()];
     let id = &UserId::new("U-bench");
     let url = &format!("{}/users/U-bench", emulator.base_url());
     let raw_call = move |same: bool| async move {
+        let raw = &clients[usize::from(same)];
         assert_eq!(&raw_user(raw, url, same).await.id, id);
     };
     let mut calls = [
@@ -155,10 +157,10 @@ async fn goscrobble_overhead() {
         raw_tokens.push(std::cell::RefCell::new(token));
     }
     let raw_tokens = &raw_tokens;
-    let raw = &common::raw_client();
+    let clients = &[common::raw_client(), common::raw_client_same()];
     let url = &format!("{}/refresh", emulator.base_url());
     let raw_refresh = move |same: bool| async move {
-        let slot = &raw_tokens[usize::from(same)];
+        let (raw, slot) = (&clients[usize::from(same)], &raw_tokens[usize::from(same)]);
         let current = slot.borrow().clone();
         let request = raw.post(url).json(&RefreshBody { token: &current });
         let request = if same {
@@ -208,7 +210,7 @@ async fn resonite_concurrency_round(raw: Option<bool>) -> (f64, usize) {
             .await
         }
         Some(same) => {
-            let raw = common::raw_client();
+            let raw = common::baseline_client(same);
             let url = format!("{}/users/U-bench", server.base_url());
             common::throughput(TASKS, CALLS, move || {
                 let (raw, url) = (raw.clone(), url.clone());

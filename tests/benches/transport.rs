@@ -1,5 +1,7 @@
 //! Overhead and concurrency of the shared transport against raw reqwest + serde, on the same
-//! loopback server, in the same run. Prints ratios; asserts nothing about time.
+//! loopback server, in the same run. Prints ratios; asserts nothing about time. Two baselines:
+//! bare reqwest, and reqwest with the transport's settings (connect timeout, per-request
+//! timeout, user agent: see `common`).
 //!
 //! Run: `cargo bench -p omniauth-e2e --bench transport` (results go to docs/performance.md).
 
@@ -73,18 +75,14 @@ async fn raw_get(raw: &reqwest::Client, url: &str, same: bool) {
 }
 
 /// Medians of three ways to make the same call, interleaved in one run: the typed call, bare
-/// reqwest + serde, and reqwest + serde with what the transport always sends (a per-request
-/// timeout and a user agent).
-async fn overhead(
-    server: &TestServer,
-    transport: &Transport,
-    raw: &reqwest::Client,
-) -> Vec<Duration> {
+/// reqwest + serde, and reqwest + serde with the transport's settings.
+async fn overhead(server: &TestServer, transport: &Transport) -> Vec<Duration> {
     let url = &server.url("/users/U-bench-user-0001");
+    let (bare, same) = (&common::raw_client(), &common::raw_client_same());
     let mut calls = [
         common::call(move || typed_get(transport, "U-bench-user-0001")),
-        common::call(move || raw_get(raw, url, false)),
-        common::call(move || raw_get(raw, url, true)),
+        common::call(move || raw_get(bare, url, false)),
+        common::call(move || raw_get(same, url, true)),
     ];
     common::interleaved_medians(3000, 200, &mut calls).await
 }
@@ -106,7 +104,7 @@ async fn concurrency_round(raw: Option<bool>) -> (f64, usize) {
             .await
         }
         Some(same) => {
-            let raw = common::raw_client();
+            let raw = common::baseline_client(same);
             let url = server.url("/users/U-1");
             common::throughput(TASKS, CALLS, move || {
                 let (raw, url) = (raw.clone(), url.clone());
@@ -130,9 +128,7 @@ fn main() {
     runtime.block_on(async {
         let server = TestServer::start(app()).await.unwrap();
         let transport = Transport::builder("bench", server.base_url()).unwrap().build().unwrap();
-        let raw = common::raw_client();
-
-        let medians = overhead(&server, &transport, &raw).await;
+        let medians = overhead(&server, &transport).await;
         let (typed, bare, same) = (medians[0], medians[1], medians[2]);
         println!(
             "overhead: typed get median {typed:?}; raw reqwest+serde with the same per-request timeout and user agent {same:?}, ratio {:.3} (target <= 1.05); bare raw (no timeout) {bare:?}, ratio {:.3}",

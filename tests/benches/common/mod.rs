@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 /// The per-request timeout and user agent every baseline "with the same settings" sends: what
 /// the shared transport always sends (its default timeout is 30 s).
 pub const SAME_TIMEOUT: Duration = Duration::from_secs(30);
+/// The connect timeout the shared transport's default client has.
+pub const SAME_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The user agent of the same-settings baselines.
 pub const SAME_USER_AGENT: &str = "bench/1";
 
@@ -19,6 +21,26 @@ pub fn raw_client() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
+}
+
+/// A `reqwest` client configured as the shared transport's default one: no redirects and a
+/// connect timeout (a dead host fails fast and the connect can be retried). The baseline "with
+/// the same settings" sends through it.
+pub fn raw_client_same() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(SAME_CONNECT_TIMEOUT)
+        .build()
+        .unwrap()
+}
+
+/// The client of a baseline: bare, or as the transport configures its own (`same`).
+pub fn baseline_client(same: bool) -> reqwest::Client {
+    if same {
+        raw_client_same()
+    } else {
+        raw_client()
+    }
 }
 
 /// `request` with the settings the transport always adds (timeout, user agent).
