@@ -3,9 +3,11 @@
 //! long run: `PROPTEST_CASES=10000 cargo test -p resonite-api --test hub_proptest -- --include-ignored`.
 #![cfg(feature = "hub")]
 
+mod common;
+
 use proptest::prelude::*;
 use resonite_api::hub::protocol::{Envelope, read_handshake_answer};
-use resonite_api::hub::{FrameDecoder, RECORD_SEPARATOR, decode_event};
+use resonite_api::hub::{FrameDecoder, decode_event};
 
 const REAL: [&str; 4] = [
     r#"{"type":1,"target":"ReceiveMessage","arguments":[{"id":"MSG-1","ownerId":"U-b","senderId":"U-a","recipientId":"U-b","messageType":"Text","content":"hi","sendTime":"2025-05-24T20:49:29.6335177Z","lastUpdateTime":"0001-01-01T00:00:00","readTime":null}]}"#,
@@ -36,31 +38,13 @@ fn read_everything(record: &str) {
 }
 
 fn check_split(records: &[String], cuts: &[usize]) -> Result<(), TestCaseError> {
-    let mut stream = String::new();
-    for record in records {
-        stream.push_str(record);
-        stream.push(RECORD_SEPARATOR);
-    }
-    let mut points: Vec<usize> = cuts
-        .iter()
-        .map(|c| c % (stream.len() + 1))
-        .filter(|c| stream.is_char_boundary(*c))
-        .collect();
-    points.push(0);
-    points.push(stream.len());
-    points.sort_unstable();
-    points.dedup();
+    let (stream, points) = common::stream_and_cuts(records, cuts);
     let mut decoder = FrameDecoder::new();
     let mut out = Vec::new();
     for pair in points.windows(2) {
         out.extend(decoder.push(&stream[pair[0]..pair[1]]).unwrap());
     }
-    let expected: Vec<String> = records
-        .iter()
-        .filter(|r| !r.trim().is_empty())
-        .cloned()
-        .collect();
-    prop_assert_eq!(out, expected);
+    prop_assert_eq!(out, common::nonblank(records));
     prop_assert_eq!(decoder.buffered(), 0);
     Ok(())
 }

@@ -8,6 +8,8 @@
 //! `PROPTEST_CASES=10000 cargo test -p resonite-api --test hub_skip_proptest -- --include-ignored`.
 #![cfg(feature = "hub")]
 
+mod common;
+
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
@@ -16,7 +18,7 @@ use proptest::test_runner::{Config, TestRunner};
 use resonite_api::hub::protocol::{
     Envelope, Incoming, is_session_update_invocation, message_type, read_record,
 };
-use resonite_api::hub::{FrameDecoder, HubEvent, RECORD_SEPARATOR, decode_event};
+use resonite_api::hub::{FrameDecoder, HubEvent, decode_event};
 use serde_json::{Value, json};
 
 const UPDATE: &str = "ReceiveSessionUpdate";
@@ -470,19 +472,7 @@ fn check_bytes(bytes: &[u8]) -> Result<(), TestCaseError> {
 /// Records cut into frames anywhere, read through [`FrameDecoder::records`] with some
 /// iterators dropped early, come out whole and in order.
 fn check_frames(records: &[String], cuts: &[usize], reads: &[usize]) -> Result<(), TestCaseError> {
-    let mut stream = String::new();
-    for record in records {
-        stream.push_str(record);
-        stream.push(RECORD_SEPARATOR);
-    }
-    let mut points: Vec<usize> = cuts
-        .iter()
-        .map(|c| c % (stream.len() + 1))
-        .filter(|c| stream.is_char_boundary(*c))
-        .chain([0, stream.len()])
-        .collect();
-    points.sort_unstable();
-    points.dedup();
+    let (stream, points) = common::stream_and_cuts(records, cuts);
     let mut decoder = FrameDecoder::new();
     let mut out: Vec<String> = Vec::new();
     for (n, pair) in points.windows(2).enumerate() {
@@ -504,11 +494,7 @@ fn check_frames(records: &[String], cuts: &[usize], reads: &[usize]) -> Result<(
                 .map_err(|e| TestCaseError::fail(e.to_string()))?,
         );
     }
-    let expected: Vec<String> = records
-        .iter()
-        .filter(|r| !r.trim().is_empty())
-        .cloned()
-        .collect();
+    let expected = common::nonblank(records);
     prop_assert_eq!(out, expected);
     prop_assert_eq!(decoder.buffered(), 0);
     Ok(())

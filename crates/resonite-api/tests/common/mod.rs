@@ -42,3 +42,32 @@ impl Sleeper for RecordingSleeper {
         Box::pin(async {})
     }
 }
+
+/// `records` as one stream, each followed by the record separator (`0x1E`), and the frame
+/// boundaries `cuts` make of it: character boundaries only, the stream's start and end
+/// included, sorted, without repeats.
+pub fn stream_and_cuts(records: &[String], cuts: &[usize]) -> (String, Vec<usize>) {
+    let mut stream = String::new();
+    for record in records {
+        stream.push_str(record);
+        stream.push('\u{1e}');
+    }
+    let mut points: Vec<usize> = cuts
+        .iter()
+        .map(|c| c % (stream.len() + 1))
+        .filter(|c| stream.is_char_boundary(*c))
+        .chain([0, stream.len()])
+        .collect();
+    points.sort_unstable();
+    points.dedup();
+    (stream, points)
+}
+
+/// The records a frame decoder hands out of `records`: the blank ones are skipped.
+pub fn nonblank(records: &[String]) -> Vec<String> {
+    records
+        .iter()
+        .filter(|r| !r.trim().is_empty())
+        .cloned()
+        .collect()
+}
