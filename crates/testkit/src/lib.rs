@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 
+mod behaviour;
 mod fault;
 mod log;
 mod server;
 
+pub use behaviour::{Behaviour, UnknownBehaviour};
 pub use fault::{Fault, FaultRule, Faults, RetryAfter};
 pub use log::{MAX_REQUEST_BYTES, RecordedRequest, RequestLog};
 pub use server::TestServer;
