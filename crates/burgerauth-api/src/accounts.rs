@@ -70,7 +70,8 @@ impl Client {
     ///
     /// On 1.3 it mints the 20-bit hashcash stamp signup requires and derives the Argon2id
     /// hash, both off the async threads (about a second together); on 1.2 it sends the
-    /// SHA3-512×128 hash. The username is checked first (1–20 ASCII letters and digits), and
+    /// SHA3-512×128 hash. On 1.3 the username is sent lowercased (the server mis-binds a
+    /// mixed-case signup to no account). The username is checked first (1–20 ASCII letters and digits), and
     /// so is the password (at least 8 characters, the rule of both servers' sign-up pages).
     ///
     /// # Errors
@@ -94,8 +95,15 @@ impl Client {
             }
             Dialect::V1_2 => (password::legacy(password).await?, None),
         };
+        // 1.3 looks the new account up with `lower(username) = <name as sent>`: a name with an
+        // uppercase letter binds the key to user id 0 (spec §0). Sent lowercased, as at login.
+        let lowered = username.to_lowercase();
         let body = SignupBody {
-            username,
+            username: if self.dialect == Dialect::V1_3 {
+                &lowered
+            } else {
+                username
+            },
             password: &hash,
             stamp: stamp.as_deref(),
         };

@@ -5,6 +5,20 @@ use omniauth_types::{Error, ErrorKind};
 
 use crate::SERVICE;
 
+/// The routes where a 1.2 server answers a dead or unknown secret key with `500 {}` (the
+/// handler dereferences the missing session row; spec §0, recordings 077–084 and 099–100).
+/// There `500 {}` means the session is gone: [`decode_error`] maps it to `Unauthorized`.
+/// Elsewhere a 1.2 `500 {}` stays `Api` (it can mean a missing field or an unknown app).
+pub const DEAD_KEY_ROUTES: &[&str] = &[
+    "/api/userinfo",
+    "/api/listauth",
+    "/api/newauth",
+    "/api/deleteauth",
+    "/api/deleteaccount",
+    "/api/sessions/list",
+    "/api/sessions/remove",
+];
+
 /// Every error answer of the server [`decode_error`] knows, and the [`ErrorKind`] variant it
 /// maps to: `(status, route, body, kind)`. One example body a row; `{}` is 1.2's bare answer.
 /// The reference docs (`cargo xtask docs`) render this table, and a test checks that
@@ -55,6 +69,12 @@ pub const ERROR_ANSWERS: &[(u16, &str, &str, &str)] = &[
     ),
     (401, "/api/listauth", "{}", "Unauthorized"),
     (500, "/api/userinfo", "{}", "Unauthorized"),
+    (500, "/api/listauth", "{}", "Unauthorized"),
+    (500, "/api/newauth", "{}", "Unauthorized"),
+    (500, "/api/deleteauth", "{}", "Unauthorized"),
+    (500, "/api/deleteaccount", "{}", "Unauthorized"),
+    (500, "/api/sessions/list", "{}", "Unauthorized"),
+    (500, "/api/sessions/remove", "{}", "Unauthorized"),
     (
         401,
         "/api/auth",
@@ -146,7 +166,8 @@ pub const ERROR_ANSWERS: &[(u16, &str, &str, &str)] = &[
         r#"{"error":"Something went wrong"}"#,
         "Api",
     ),
-    (500, "/api/newauth", "{}", "Api"),
+    (500, "/api/auth", "{}", "Api"),
+    (500, "/userinfo", "{}", "Api"),
     (502, "/api/login", "<html>bad gateway</html>", "Api"),
 ];
 
@@ -158,7 +179,7 @@ pub const ERROR_ANSWERS: &[(u16, &str, &str, &str)] = &[
 /// | answer | kind |
 /// |---|---|
 /// | 401 on `/api/login` (any dialect) | `InvalidCredentials` |
-/// | 401 `Invalid session…`, `Session does not exist`, `Malformed token`; 400 `Invalid session (no cookie…)`; 1.2's 401 `{}` elsewhere, and its 500 `{}` on `/api/userinfo` | `Unauthorized` (log in again: a restart of a 1.3 server forgets every session) |
+/// | 401 `Invalid session…`, `Session does not exist`, `Malformed token`; 400 `Invalid session (no cookie…)`; 1.2's 401 `{}` elsewhere, and its 500 `{}` on the [`DEAD_KEY_ROUTES`] | `Unauthorized` (log in again: a restart of a 1.3 server forgets every session) |
 /// | 401 `OAuth screening failed` (unknown client, or unknown/used code), `Invalid secret`; 400/403/501 PKCE failures; 1.2's 400/401/403/500/501 `{}` on `/api/tokenauth` | `InvalidCredentials` |
 /// | 409 `Username taken`, 1.2's 409 `{}` on signup | `AccountExists` |
 /// | 422 (invalid username or password) | `InvalidInput` |
@@ -201,7 +222,7 @@ pub(crate) fn map_answer(response: &Response, route: &str) -> Option<Error> {
         (400, _, t) if t.starts_with("Invalid session") => ErrorKind::Unauthorized,
         (401, "/api/tokenauth", _) if bare => ErrorKind::InvalidCredentials,
         (401, _, _) if bare => ErrorKind::Unauthorized,
-        (500, "/api/userinfo", _) if bare => ErrorKind::Unauthorized,
+        (500, route, _) if bare && DEAD_KEY_ROUTES.contains(&route) => ErrorKind::Unauthorized,
         (409, _, "Username taken") => ErrorKind::AccountExists,
         (409, "/api/signup", _) if bare => ErrorKind::AccountExists,
         (422, "/api/sessions/remove", _) if bare => ErrorKind::NotFound,
@@ -226,8 +247,8 @@ pub(crate) fn map_answer(response: &Response, route: &str) -> Option<Error> {
     let error = Error::new(kind).with_service(SERVICE).with_status(status);
     Some(match (message, route) {
         (Some(message), _) => error.with_message(message),
-        (None, "/api/userinfo") if bare && code == 500 => {
-            error.with_message("the secret key is not valid (the 1.2 server answers 500)")
+        (None, route) if bare && code == 500 && DEAD_KEY_ROUTES.contains(&route) => {
+            error.with_message("the secret key is not valid (the 1.2 server answers 500 {})")
         }
         (None, _) => error,
     })
@@ -454,8 +475,13 @@ mod tests {
         for (status, route, expected) in cases {
             assert_eq!(&kind(*status, route, "{}"), expected, "{status} {route}");
         }
+        for route in DEAD_KEY_ROUTES {
+            let err = answer(500, route, "{}").unwrap();
+            assert_eq!(err.kind(), &Unauthorized, "{route}");
+            assert!(err.to_string().contains("not valid"), "{err}");
+        }
         assert_eq!(
-            kind(500, "/api/newauth", "{}"),
+            kind(500, "/api/auth", "{}"),
             Api {
                 status: 500,
                 message: "Internal Server Error".into()

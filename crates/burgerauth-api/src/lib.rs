@@ -19,7 +19,7 @@ pub use apps::{AppRegistration, SCOPES};
 pub use authenticator::BurgerauthAuthenticator;
 pub use client::{Client, ClientBuilder, Dialect};
 pub use endpoints::ENDPOINTS;
-pub use error::{ERROR_ANSWERS, decode_error};
+pub use error::{DEAD_KEY_ROUTES, ERROR_ANSWERS, decode_error};
 pub use oauth::{AuthorizationRequest, ClientAuth, PendingAuthorization};
 pub use pkce::{Pkce, PkceMethod};
 pub use secrets::{AuthorizationCode, DerivedPassword, IdToken, SessionId};

@@ -43,7 +43,7 @@ fn url_safe(text: &str) -> bool {
 
 impl AuthorizationRequest {
     /// A request for `client_id` returning to `redirect_uri` (it must equal the registered
-    /// one, up to a trailing `/`), with a random 32-character `state` and `S256` PKCE.
+    /// one: on 1.3 up to a trailing `/`, on 1.2 exactly), with a random 32-character `state` and `S256` PKCE.
     pub fn new(client_id: impl Into<String>, redirect_uri: impl Into<String>) -> Self {
         Self {
             client_id: client_id.into(),
@@ -301,8 +301,10 @@ impl Client {
     ///
     /// On 1.3: `GET /api/auth` with the session in a `session` cookie and redirects
     /// disabled; the code and state are read from the 302's `Location` (whose parameters
-    /// the server concatenates without encoding) and the state is checked. On 1.2:
-    /// `POST /api/auth` with JSON, the code coming back as the body. Any earlier pending code
+    /// the server concatenates without encoding) and the state is checked. On 1.2: `GET
+    /// /api/auth` with the key in cookie `key` (the HEAD build), the state checked the same
+    /// way; when that answers 500, `POST /api/auth` with JSON (the older POST-era build),
+    /// the code coming back as the body. Any earlier pending code
     /// of the user dies (1.3 keeps one per user).
     ///
     /// # Errors
@@ -358,30 +360,82 @@ impl Client {
                 parse_redirect(location, &request.redirect_uri)?.into_code(&request.state)?
             }
             Dialect::V1_2 => {
-                let body = LegacyAuthBody {
-                    secret_key: &key,
-                    app_id: &request.client_id,
-                    code: challenge,
-                    codemethod: method,
-                };
+                // HEAD takes GET with cookie `key` (a POST gets 405); the POST-era build takes
+                // POST JSON and answers a GET with 500 {} (spec §0, recordings). GET first;
+                // on 500 the POST, whose 405 says the GET's 500 was HEAD's real answer.
+                let query = [
+                    ("client_id", request.client_id.as_str()),
+                    ("redirect_uri", request.redirect_uri.as_str()),
+                    ("code_challenge_method", method),
+                    ("code_challenge", challenge),
+                    ("state", request.state.as_str()),
+                ];
+                let cookie = SecretKey::new(format!("key={}", key.expose_secret()));
                 let response = self
                     .transport
-                    .post("/api/auth")
-                    .json(&body)
+                    .get("/api/auth")
+                    .query(&query)
+                    .secret_header(omniauth_types::http::header::COOKIE, &cookie)
                     .login()
-                    .send()
+                    .send_raw()
                     .await?;
-                let code = response.text_lossy().trim().to_owned();
-                if code.is_empty() {
-                    return Err(response
-                        .decode_error()
-                        .with_service(SERVICE)
-                        .with_message("no code in the answer"));
+                if response.status().as_u16() == 302 {
+                    let location = response
+                        .headers()
+                        .get(omniauth_types::http::header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    parse_redirect(location, &request.redirect_uri)?.into_code(&request.state)?
+                } else if response.status().as_u16() != 500 {
+                    return Err(response.decode_error().with_service(SERVICE));
+                } else {
+                    let body = LegacyAuthBody {
+                        secret_key: &key,
+                        app_id: &request.client_id,
+                        code: challenge,
+                        codemethod: method,
+                    };
+                    let posted = self
+                        .transport
+                        .post("/api/auth")
+                        .json(&body)
+                        .login()
+                        .send_raw()
+                        .await?;
+                    let code = posted.text_lossy().trim().to_owned();
+                    if posted.status().is_success() && !code.is_empty() {
+                        AuthorizationCode::new(code)
+                    } else {
+                        let failed = if posted.status().as_u16() == 405 {
+                            response
+                        } else {
+                            posted
+                        };
+                        return Err(self.legacy_auth_error(session, &failed).await);
+                    }
                 }
-                AuthorizationCode::new(code)
             }
         };
         Ok((code, request.pending(pkce)))
+    }
+
+    /// A 1.2 `/api/auth` failure: its `500 {}` means a dead key or an unknown client; the
+    /// key is checked to tell which.
+    async fn legacy_auth_error(
+        &self,
+        session: &Session,
+        response: &omniauth_types::transport::Response,
+    ) -> Error {
+        let error = response.decode_error().with_service(SERVICE);
+        if response.status().as_u16() == 500
+            && matches!(self.is_logged_in(session).await, Ok(false))
+        {
+            return Error::new(ErrorKind::Unauthorized)
+                .with_service(SERVICE)
+                .with_status(500_u16)
+                .with_message("the secret key is not valid (the 1.2 server answers 500 {})");
+        }
+        error
     }
 
     /// Redeems a code at `POST /api/tokenauth` (form-encoded; the server parses nothing

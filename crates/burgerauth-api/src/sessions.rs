@@ -112,29 +112,28 @@ impl Client {
         request.send_empty().await
     }
 
-    /// Logs the session out as far as the server allows: removes "this session" from the
-    /// list, then checks. On 1.2 this ends the session. On 1.3 the server cannot do it (see
-    /// [`remove_session`](Self::remove_session)): the key stays valid until a restart, and
-    /// the call fails with `Unsupported` saying so.
+    /// Logs the session out: on 1.2 it lists the sessions, finds "this session" and removes
+    /// it by its row id. A 1.3 server cannot do it (no request reveals a session's row id):
+    /// the call fails with `Unsupported` without contacting it, and the key stays valid until
+    /// the server restarts.
     ///
     /// # Errors
-    /// `Unsupported` on 1.3 when the key is still valid; `Unauthorized` for a dead session.
+    /// `Unsupported` on 1.3; `Unauthorized` for a dead session (1.2 answers `500 {}`).
     #[tracing::instrument(skip_all, fields(service = SERVICE))]
     pub async fn logout(&self, session: &Session) -> Result<()> {
+        if self.dialect == Dialect::V1_3 {
+            return Err(Error::unsupported(
+                SERVICE,
+                "logout on 1.3 (the server cannot remove a session: its key stays valid until the server restarts)",
+            ));
+        }
         let sessions = self.list_sessions(session).await?;
         let Some(this) = sessions.into_iter().find(|s| s.this_session) else {
             return Err(Error::new(ErrorKind::NotFound)
                 .with_service(SERVICE)
                 .with_message("the server does not list this session"));
         };
-        self.remove_session(session, &this.id).await?;
-        if self.is_logged_in(session).await? {
-            return Err(Error::unsupported(
-                SERVICE,
-                "logout on this server (1.3 cannot remove a session: its key stays valid until the server restarts)",
-            ));
-        }
-        Ok(())
+        self.remove_session(session, &this.id).await
     }
 }
 

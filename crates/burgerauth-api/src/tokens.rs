@@ -1,5 +1,7 @@
-//! 1.3 tokens: `EdDSA` (Ed25519) JWTs checked against the server's JWKS (cached), the
-//! discovery document read by hand, and `GET /userinfo` with a token.
+//! 1.3 tokens: JWTs checked against the server's JWKS (cached) — `EdDSA` (Ed25519) on HEAD,
+//! RS256 (RSA) on the `v1.0` tag and the May–July builds, chosen by the token's header and
+//! the key's type, never by the version string — the discovery document read by hand, and
+//! `GET /userinfo` with a token.
 
 use jsonwebtoken::errors::ErrorKind as JwtErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -13,10 +15,30 @@ use crate::{IdToken, SERVICE};
 /// How long a token may be past `exp` and still pass (clock skew), seconds.
 pub const LEEWAY_SECS: u64 = 30;
 
-/// An Ed25519 public key of the JWKS.
+/// A signing key of the JWKS.
 #[derive(Debug, Clone)]
-pub(crate) struct Jwk {
-    x: String,
+pub(crate) enum Jwk {
+    /// `kty: OKP`, `crv: Ed25519`: the public key `x` (HEAD).
+    Ed25519 { x: String },
+    /// `kty: RSA`: modulus and exponent (`v1.0`), base64url without the `=` padding the
+    /// server adds.
+    Rsa { n: String, e: String },
+}
+
+impl Jwk {
+    fn algorithm(&self) -> Algorithm {
+        match self {
+            Self::Ed25519 { .. } => Algorithm::EdDSA,
+            Self::Rsa { .. } => Algorithm::RS256,
+        }
+    }
+
+    fn decoding_key(&self) -> Option<DecodingKey> {
+        match self {
+            Self::Ed25519 { x } => DecodingKey::from_ed_components(x).ok(),
+            Self::Rsa { n, e } => DecodingKey::from_rsa_components(n, e).ok(),
+        }
+    }
 }
 
 /// The claims of a verified 1.3 id token.
@@ -59,15 +81,31 @@ pub struct AccessTokenClaims {
     pub session: SecretKey,
 }
 
-/// Reads a JWKS body: the Ed25519 (`OKP`/`Ed25519`) keys, others skipped.
+/// Reads a JWKS body: the Ed25519 (`OKP`/`Ed25519`) and RSA keys, others skipped. The
+/// `v1.0` server pads `n` with `=` (recording `burgerauth-1.3-v1.0-tag`): both forms are read.
 pub(crate) fn decode_jwks(body: &[u8]) -> std::result::Result<Vec<Jwk>, serde_json::Error> {
     let jwks: Jwks = serde_json::from_slice(body)?;
+    let text = |key: &serde_json::Value, name: &str| {
+        key.get(name)
+            .and_then(|v| v.as_str())
+            .map(|v| v.trim_end_matches('=').to_owned())
+    };
     Ok(jwks
         .keys
         .iter()
-        .filter(|key| key.get("kty").and_then(|v| v.as_str()) == Some("OKP"))
-        .filter(|key| key.get("crv").and_then(|v| v.as_str()) == Some("Ed25519"))
-        .filter_map(|key| key.get("x")?.as_str().map(|x| Jwk { x: x.to_owned() }))
+        .filter_map(|key| {
+            match (
+                key.get("kty").and_then(|v| v.as_str()),
+                key.get("crv").and_then(|v| v.as_str()),
+            ) {
+                (Some("OKP"), Some("Ed25519")) => Some(Jwk::Ed25519 { x: text(key, "x")? }),
+                (Some("RSA"), _) => Some(Jwk::Rsa {
+                    n: text(key, "n")?,
+                    e: text(key, "e")?,
+                }),
+                _ => None,
+            }
+        })
         .collect())
 }
 
@@ -91,10 +129,10 @@ fn check<T: serde::de::DeserializeOwned>(
     client_id: &str,
     issuer: Option<&str>,
 ) -> Check<T> {
-    let Ok(decoding) = DecodingKey::from_ed_components(&key.x) else {
+    let Some(decoding) = key.decoding_key() else {
         return Check::BadSignature;
     };
-    let mut validation = Validation::new(Algorithm::EdDSA);
+    let mut validation = Validation::new(key.algorithm());
     validation.leeway = LEEWAY_SECS;
     validation.set_audience(&[client_id]);
     validation.set_required_spec_claims(&["exp", "aud"]);
@@ -104,7 +142,7 @@ fn check<T: serde::de::DeserializeOwned>(
     match jsonwebtoken::decode::<T>(token, &decoding, &validation) {
         Ok(data) => Check::Valid(data.claims),
         Err(err) => match err.kind() {
-            JwtErrorKind::InvalidSignature => Check::BadSignature,
+            JwtErrorKind::InvalidSignature | JwtErrorKind::InvalidAlgorithm => Check::BadSignature,
             JwtErrorKind::ExpiredSignature => Check::Rejected(
                 Error::new(ErrorKind::Expired)
                     .with_service(SERVICE)
@@ -115,9 +153,6 @@ fn check<T: serde::de::DeserializeOwned>(
             }
             JwtErrorKind::InvalidIssuer => {
                 Check::Rejected(unauthorized("the token was issued by another server"))
-            }
-            JwtErrorKind::InvalidAlgorithm => {
-                Check::Rejected(unauthorized("the token is not signed with EdDSA"))
             }
             _ => Check::Rejected(unauthorized(
                 "the token is malformed or lacks required claims",
@@ -141,7 +176,7 @@ impl Client {
     }
 
     /// Fetches the JWKS again (it is cached after the first verification) and returns how
-    /// many Ed25519 keys it holds.
+    /// many Ed25519 and RSA keys it holds.
     ///
     /// # Errors
     /// Transport and decode failures.
@@ -183,9 +218,11 @@ impl Client {
         }
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| unauthorized("the token is not a jwt"))?;
-        if header.alg != Algorithm::EdDSA {
-            return Err(unauthorized("the token is not signed with EdDSA"));
+        if !matches!(header.alg, Algorithm::EdDSA | Algorithm::RS256) {
+            return Err(unauthorized("the token is not signed with EdDSA or RS256"));
         }
+        // The header's `kid` is hard-coded `burgerauth` while the JWKS `kid` is the server's
+        // KEY_ID setting: they may differ, so every key of the token's algorithm is tried.
         let mut refetched = false;
         let mut keys = if let Some(keys) = self.cached_keys() {
             keys
@@ -195,7 +232,7 @@ impl Client {
             self.cached_keys().unwrap_or_default()
         };
         loop {
-            for key in &keys {
+            for key in keys.iter().filter(|key| key.algorithm() == header.alg) {
                 match check::<T>(token, key, client_id, issuer) {
                     Check::Valid(claims) => return Ok(claims),
                     Check::Rejected(err) => return Err(err),
@@ -214,7 +251,8 @@ impl Client {
         }
     }
 
-    /// Verifies a 1.3 id token: `EdDSA` signature against the server's JWKS, `iss` = the
+    /// Verifies a 1.3 id token: `EdDSA` or RS256 signature (by the token's header and the
+    /// key's type) against the server's JWKS, `iss` = the
     /// client's [issuer](Client::issuer), `aud` = `client_id`, `exp` (30 s leeway), and the
     /// `nonce` when one is expected.
     ///
@@ -340,12 +378,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn jwks_keep_only_ed25519_keys() {
+    fn jwks_keep_ed25519_and_rsa_keys() {
         let keys = decode_jwks(
-            br#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"abc","kid":"k"},{"kty":"RSA","n":"x","e":"AQAB"},{"kty":"OKP","crv":"X25519","x":"d"}]}"#,
+            br#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"abc","kid":"k"},{"kty":"RSA","n":"xQ==","e":"AQAB"},{"kty":"OKP","crv":"X25519","x":"d"},{"kty":"RSA","e":"AQAB"}]}"#,
         )
         .unwrap();
-        assert_eq!(keys.len(), 1);
+        assert_eq!(keys.len(), 2);
+        assert!(
+            matches!(&keys[1], Jwk::Rsa { n, .. } if n == "xQ"),
+            "padding dropped"
+        );
         assert!(decode_jwks(br#"{"keys":null}"#).unwrap().is_empty());
         assert!(decode_jwks(br#"{"keys":"x"}"#).is_err());
     }

@@ -164,7 +164,8 @@ async fn python_transport_facts() {
     let (emu, _) = python(false).await;
     let url = |path: &str| format!("{}{path}", emu.base_url());
     let (status, _, body) = raw(Method::GET, url("/nowhere"), None).await;
-    assert_eq!((status, body.as_str()), (404, "{}"));
+    // Quart's JSON answers end with a newline (recordings: `content-length: 3`).
+    assert_eq!((status, body.as_str()), (404, "{}\n"));
     let response = reqwest::Client::new()
         .post(url("/api/login"))
         .body("{}")
@@ -178,7 +179,7 @@ async fn python_transport_facts() {
         Some(json!({"username": "a"})),
     )
     .await;
-    assert_eq!((status, body.as_str()), (500, "{}"), "a missing key");
+    assert_eq!((status, body.as_str()), (500, "{}\n"), "a missing key");
     let (_, kind, body) = raw(Method::GET, url("/api/version"), None).await;
     assert!(kind.starts_with("text/html"));
     assert_eq!(body, "Burgerauth Version 1.2");

@@ -12,10 +12,11 @@ use omniauth_testkit::burgerauth::Burgerauth;
 #[tokio::test]
 async fn signup_login_app_pkce_tokens_and_userinfo() {
     let (emu, client) = go().await;
+    // Sent lowercased: 1.3 binds a mixed-case signup's key to no account (spec §0).
     let session = client.signup("Alice", &password()).await.unwrap();
-    assert_eq!(session.username(), Some("Alice"));
+    assert_eq!(session.username(), Some("alice"));
     assert!(!session.user_id().is_empty());
-    let stored = emu.user("Alice").unwrap();
+    let stored = emu.user("alice").unwrap();
     assert!(stored.migrated);
     assert_eq!(
         stored.password_hash,
@@ -71,7 +72,7 @@ async fn signup_login_app_pkce_tokens_and_userinfo() {
         .verify_id_token(&id_token, &app.app_id, Some("n0nce"))
         .await
         .unwrap();
-    assert_eq!(claims.name, "Alice");
+    assert_eq!(claims.name, "alice");
     assert_eq!(claims.aud, app.app_id);
     assert_eq!(claims.iss, emu.base_url());
     assert_eq!(
@@ -92,7 +93,7 @@ async fn signup_login_app_pkce_tokens_and_userinfo() {
     );
 
     let info = client.token_userinfo(&tokens.access_token).await.unwrap();
-    assert_eq!(info.name, "Alice");
+    assert_eq!(info.name, "alice");
     assert_eq!(info.sub, claims.sub);
     assert_eq!(
         client.unique_id(&tokens.access_token).await.unwrap(),
@@ -106,7 +107,7 @@ async fn signup_login_app_pkce_tokens_and_userinfo() {
         .token_userinfo(&AccessToken::new(id_token.expose_secret()))
         .await
         .unwrap();
-    assert_eq!(info.name, "Alice");
+    assert_eq!(info.name, "alice");
 }
 
 #[tokio::test]

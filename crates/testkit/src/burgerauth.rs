@@ -1,5 +1,7 @@
-//! Emulator of a self-hosted Burgerauth server, in both wire dialects: the Go server 1.3
-//! (the last one, the default) and the Python `hectabit-oauth2` 1.2 of the service doc.
+//! Emulator of a self-hosted Burgerauth server, in three builds: the Go server 1.3 (the last
+//! one, the default), the Python `hectabit-oauth2` 1.2 HEAD build (`GET /api/auth` with the
+//! secret key in cookie `key`), and the older Python build that also says "Version 1.2" but
+//! takes `POST /api/auth`.
 //!
 //! Written from `specs/burgerauth.md`, point by point:
 //!
@@ -13,11 +15,15 @@
 //!   stamps, as a restart of the real server does (users and apps persist).
 //! - **OAuth2**: apps with a client secret, one pending code per user, PKCE (`S256`, `plain`)
 //!   or secret redemption, `EdDSA` (Ed25519) JWTs with a JWKS and a discovery document served
-//!   as `text/html`; on 1.2, `POST /api/auth`, 1024-hex access and refresh tokens and HS256
-//!   id tokens.
-//! - **Replies**: the exact status codes and bodies of the spec (`{"error": …}` on 1.3,
-//!   `text/plain` on `/api/auth`, `{}` on 1.2, `null` lists, `"true"` strings), CORS headers
-//!   on every answer, `OPTIONS` answered 200.
+//!   as `text/html`; on 1.2, `GET /api/auth` answering 302 (HEAD) or `POST /api/auth`
+//!   answering the code (the POST-era build), 1024-hex access and refresh tokens and HS256
+//!   id tokens, a discovery document with hard-coded `auth.hectabit.org` URLs and no JWKS.
+//! - **Replies**: the exact status codes, content types and bodies of the recordings
+//!   (`shared/recordings/burgerauth-*`, held against this emulator by a recorded-traffic
+//!   test) and of spec §0: `{"error": …}` on 1.3, `text/plain` on `/api/auth`, 404 `404 page
+//!   not found` for a wrong method; on 1.2 `{}` bodies typed `application/json`, `500 {}`
+//!   for a dead secret key, a wrong method or a missing field; `null` lists, `"true"`
+//!   strings; CORS headers on every answer, `OPTIONS` answered 200.
 //!
 //! Routes: on 1.3 the JSON API (`/api/signup`, `/api/login`, `/api/changepassword`,
 //! `/api/userinfo`, `/api/secretkeyloggedin`, `/api/newauth`, `/api/listauth`,
@@ -26,34 +32,42 @@
 //! `/api/uniqueid`, `/api/loggedin`, `/api/aeskeyshare`), OAuth (`GET /api/auth`,
 //! `POST /api/tokenauth`, `GET /userinfo`, `/.well-known/jwks.json`,
 //! `/.well-known/openid-configuration`) and the pages `/login`, `/signup`, `/app` as stubs;
-//! other HTML pages answer 404. On 1.2 the routes of the service doc, with `POST /api/auth`.
+//! other HTML pages answer 404. On 1.2 the routes of the service doc, with `GET /api/auth`
+//! ([`Dialect::V1_2`]) or `POST /api/auth` ([`Dialect::V1_2Post`]).
 //!
-//! [`BurgerauthBuilder::real_bugs`] switches on the real servers' known bugs, which are off
-//! by default (the documented behaviour): the username lookup compares the *stored name
-//! lowercased* with the name as sent (so `Alice` logs in only as `alice`, and `ALICE` can sign
-//! up next to `Alice`), a code can be redeemed by any registered client, and the 1.2 refresh
-//! token is never stored (refreshing fails, and the original code stays redeemable).
+//! By default ([`Behaviour::Real`]) the emulator plays the real servers' known bugs (spec
+//! §0): on 1.3 the username lookup compares the *stored name lowercased* with the name as
+//! sent (so `Alice` logs in only as `alice`, `ALICE` can sign up next to `Alice`, and a
+//! signup with an uppercase letter binds its key to user id 0), and a code can be redeemed
+//! by any registered client; on 1.2 a code is never used up (a replay answers the same
+//! access token), the refresh token is never stored (refreshing fails), and a dead secret
+//! key answers `500 {}`. [`Behaviour::Documented`] (set with
+//! [`BurgerauthBuilder::behaviour`]) is the server its docs describe: case-insensitive
+//! names, codes bound to their client and used up once, working 1.2 refresh tokens, and
+//! `401 {}` for a dead 1.2 key.
 //!
 //! # Assumptions (where the spec is silent)
 //! - `POST /api/changepassword` with `migration: true` marks the account migrated.
 //! - A stamp that does not have exactly seven fields (but at least five) is an
 //!   `Invalid hashcash stamp`.
 //! - `/api/sessions/remove` only removes sessions of the caller's own account.
-//! - 1.2: an unknown secret key on the management endpoints answers `401 {}` (the spec names
-//!   `500 {}` only for `/api/userinfo`); an unknown access token on `GET /userinfo` answers
-//!   `401 {}`; a code redeemed with a `client_id` other than the code's app answers `401 {}`;
-//!   codes are not limited to one per user; `POST /api/auth` with an unknown secret key
-//!   answers `401 {}`.
-//! - The redirect URI comparison "after appending a trailing `/` to both" is read as
-//!   making sure both end in one `/` (so `…/cb` and `…/cb/` match).
+//! - 1.2 codes are not limited to one per user.
+//! - 1.3: the redirect URI comparison "after appending a trailing `/` to both" is read as
+//!   making sure both end in one `/` (so `…/cb` and `…/cb/` match). 1.2 compares the
+//!   URL-quoted redirect URI exactly (a trailing `/` differs).
 //! - The issuer (`iss`, config `URL`) is the emulator's base URL unless set with
 //!   [`BurgerauthBuilder::issuer`].
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+//! use omniauth_testkit::Behaviour;
 //! use omniauth_testkit::burgerauth::{Burgerauth, Dialect};
 //!
-//! let server = Burgerauth::builder().dialect(Dialect::V1_2).start().await?;
+//! let server = Burgerauth::builder()
+//!     .dialect(Dialect::V1_2)
+//!     .behaviour(Behaviour::Real) // the default: the real server, bugs included
+//!     .start()
+//!     .await?;
 //! assert!(server.base_url().starts_with("http://127.0.0.1:"));
 //! server.add_user("alice", "0f".repeat(64), false);
 //! assert_eq!(server.user("alice").map(|u| u.migrated), Some(false));
@@ -68,26 +82,40 @@ mod go_oauth;
 mod hashcash;
 mod keys;
 mod python;
+mod python_oauth;
 mod state;
 mod wire;
 
 use std::sync::Arc;
 
-use crate::TestServer;
+use crate::{Behaviour, TestServer};
 
 pub use hashcash::{STAMP_BITS, STAMP_RESOURCE, STAMP_TAG};
 pub use state::UserSnapshot;
 
 use state::Emu;
 
-/// Which server the emulator plays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Which server build the emulator plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum Dialect {
-    /// The Go server 1.3 (2024-08-05, the last one).
+    /// The Go server 1.3 (HEAD `7758c8f`, 2024-08-05, the last one).
     #[default]
     V1_3,
-    /// The Python `hectabit-oauth2` 1.2 (the March–April 2024 builds with `POST /api/auth`).
+    /// The Python `hectabit-oauth2` 1.2 HEAD build (`b451473`, 2024-04-20): `GET /api/auth`
+    /// with the secret key in cookie `key`, answering a 302; a `POST` gets Quart's HTML 405.
     V1_2,
+    /// The older Python build (`b9b02d5`, 2024-04-17) that also says "Version 1.2" but takes
+    /// `POST /api/auth` JSON `{secretKey, appId, code, codemethod}` and answers the code as
+    /// the body; a `GET` there gets `500 {}`.
+    V1_2Post,
+}
+
+impl Dialect {
+    /// Whether this is one of the Python 1.2 builds.
+    pub const fn is_python(self) -> bool {
+        matches!(self, Self::V1_2 | Self::V1_2Post)
+    }
 }
 
 /// Options of a [`Burgerauth`] emulator.
@@ -95,8 +123,9 @@ pub enum Dialect {
 #[must_use]
 pub struct BurgerauthBuilder {
     dialect: Dialect,
-    real_bugs: bool,
+    behaviour: Behaviour,
     issuer: Option<String>,
+    clock_offset_secs: i64,
     service_name: String,
     key_id: String,
     token_lifetime_secs: i64,
@@ -106,8 +135,9 @@ impl Default for BurgerauthBuilder {
     fn default() -> Self {
         Self {
             dialect: Dialect::V1_3,
-            real_bugs: false,
+            behaviour: Behaviour::Real,
             issuer: None,
+            clock_offset_secs: 0,
             service_name: "Burgerauth".to_owned(),
             key_id: "burgerauth".to_owned(),
             token_lifetime_secs: 2_592_000,
@@ -122,9 +152,18 @@ impl BurgerauthBuilder {
         self
     }
 
-    /// Switches on the real servers' known bugs (see the module docs). Off by default.
-    pub fn real_bugs(mut self, on: bool) -> Self {
-        self.real_bugs = on;
+    /// The real server, bugs included ([`Behaviour::Real`], the default), or the one its docs
+    /// describe ([`Behaviour::Documented`]); see the module docs for what differs.
+    pub fn behaviour(mut self, behaviour: Behaviour) -> Self {
+        self.behaviour = behaviour;
+        self
+    }
+
+    /// Runs the server's clock this many seconds ahead of (or, negative, behind) the real one:
+    /// it dates accounts, signs tokens and judges hashcash stamps. Replaying traffic recorded
+    /// on another day sets it to the recording's date.
+    pub fn clock_offset_secs(mut self, seconds: i64) -> Self {
+        self.clock_offset_secs = seconds;
         self
     }
 
@@ -163,7 +202,7 @@ impl BurgerauthBuilder {
         let emu = Arc::new(Emu::new(&self).map_err(std::io::Error::other)?);
         let router = match self.dialect {
             Dialect::V1_3 => go::router(emu.clone()),
-            Dialect::V1_2 => python::router(emu.clone()),
+            Dialect::V1_2 | Dialect::V1_2Post => python::router(emu.clone()),
         };
         let server = TestServer::start(router).await?;
         let issuer = self.issuer.unwrap_or_else(|| server.base_url().to_owned());
@@ -180,7 +219,7 @@ pub struct Burgerauth {
 }
 
 impl Burgerauth {
-    /// Starts a 1.3 emulator with the documented behaviour.
+    /// Starts a 1.3 emulator playing the real server, bugs included.
     ///
     /// # Errors
     /// When no port can be bound.
@@ -188,7 +227,7 @@ impl Burgerauth {
         Self::builder().start().await
     }
 
-    /// Options: dialect, real bugs, issuer, service name, key id, token lifetime.
+    /// Options: dialect, behaviour, issuer, service name, key id, token lifetime, clock.
     pub fn builder() -> BurgerauthBuilder {
         BurgerauthBuilder::default()
     }
@@ -206,6 +245,11 @@ impl Burgerauth {
     /// The dialect served.
     pub fn dialect(&self) -> Dialect {
         self.emu.dialect
+    }
+
+    /// The behaviour played.
+    pub fn behaviour(&self) -> Behaviour {
+        self.emu.behaviour
     }
 
     /// Simulates a server restart. On 1.3 sessions, pending codes and spent stamps vanish

@@ -9,6 +9,7 @@ use burgerauth_api::{
     AppRegistration, AuthorizationCode, Client, ClientAuth, DerivedPassword, Dialect, ExposeSecret,
     Password, PendingAuthorization, Result, Session,
 };
+use omniauth_testkit::Behaviour;
 use omniauth_testkit::burgerauth::{Burgerauth, Dialect as EmuDialect};
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -34,22 +35,40 @@ pub fn password() -> Password {
     Password::new(PASSWORD)
 }
 
+/// A 1.3 emulator with the documented behaviour (codes bound to clients, case-insensitive
+/// names): the tests using it check the documented flow.
 pub async fn go() -> (Burgerauth, Client) {
+    let emu = Burgerauth::builder()
+        .behaviour(Behaviour::Documented)
+        .start()
+        .await
+        .unwrap();
+    let client = Client::new(emu.base_url()).unwrap();
+    (emu, client)
+}
+
+/// A 1.3 emulator playing the real server (the default), bugs included.
+pub async fn go_with_bugs() -> (Burgerauth, Client) {
     let emu = Burgerauth::start().await.unwrap();
     let client = Client::new(emu.base_url()).unwrap();
     (emu, client)
 }
 
-pub async fn go_with_bugs() -> (Burgerauth, Client) {
-    let emu = Burgerauth::builder().real_bugs(true).start().await.unwrap();
-    let client = Client::new(emu.base_url()).unwrap();
-    (emu, client)
+/// A 1.2 HEAD emulator, real (`true`, the default) or documented.
+pub async fn python(real_bugs: bool) -> (Burgerauth, Client) {
+    python_build(EmuDialect::V1_2, real_bugs).await
 }
 
-pub async fn python(real_bugs: bool) -> (Burgerauth, Client) {
+/// A 1.2 emulator of `build` (HEAD or POST-era), real or documented.
+pub async fn python_build(build: EmuDialect, real_bugs: bool) -> (Burgerauth, Client) {
+    let behaviour = if real_bugs {
+        Behaviour::Real
+    } else {
+        Behaviour::Documented
+    };
     let emu = Burgerauth::builder()
-        .dialect(EmuDialect::V1_2)
-        .real_bugs(real_bugs)
+        .dialect(build)
+        .behaviour(behaviour)
         .start()
         .await
         .unwrap();

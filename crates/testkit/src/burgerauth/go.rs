@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::go_oauth;
 use super::hashcash::{self, StampError};
-use super::state::{Emu, now};
+use super::state::Emu;
 use super::wire::{self, Object, error, go_object, str_field};
 
 type Emulator = State<Arc<Emu>>;
@@ -56,9 +56,17 @@ pub(super) fn router(emu: Arc<Emu>) -> Router {
             get(|| async { wire::html("<!DOCTYPE html><title>Signup - Burgerauth</title>") }),
         )
         .route("/app", get(go_oauth::consent_page))
-        .fallback(|| async { wire::text(StatusCode::NOT_FOUND, "404 page not found") })
-        .layer(axum::middleware::from_fn(wire::cors))
+        // gin answers a wrong method like an unknown path (recordings: `GET /api/login`,
+        // `POST /userinfo` → 404 `text/plain`).
+        .fallback(|| async { not_found() })
+        .method_not_allowed_fallback(|| async { not_found() })
+        .layer(axum::middleware::from_fn(wire::go_cors))
         .with_state(emu)
+}
+
+/// gin's 404: `text/plain` without a charset.
+fn not_found() -> Response {
+    wire::reply(StatusCode::NOT_FOUND, "text/plain", "404 page not found")
 }
 
 fn invalid_json() -> Response {
@@ -93,9 +101,9 @@ async fn signup(State(emu): Emulator, headers: HeaderMap, body: Bytes) -> Respon
         if db.spent.contains_key(stamp) {
             return error(StatusCode::CONFLICT, "Stamp already spent");
         }
-        db.spent.insert(stamp.to_owned(), now());
+        db.spent.insert(stamp.to_owned(), emu.now());
     }
-    match hashcash::verify(stamp, now()) {
+    match hashcash::verify(stamp, emu.now()) {
         Ok(()) => {}
         Err(StampError::Panic) => wire::drop_connection(),
         Err(StampError::Invalid) => {
@@ -119,7 +127,18 @@ async fn signup(State(emu): Emulator, headers: HeaderMap, body: Bytes) -> Respon
     {
         return error(StatusCode::CONFLICT, "Username taken");
     }
-    let id = db.new_user(username, password.to_owned(), true);
+    let created = emu.created_now();
+    let id = db.new_user(username, password.to_owned(), true, created);
+    // The real server looks the new id up with `lower(username) = <name as sent>`: a name
+    // with an uppercase letter finds no row and the key is bound to user id 0 (spec §0).
+    let id = if emu.real_bugs {
+        db.users
+            .iter()
+            .find(|u| emu.name_matches(&u.username, username))
+            .map_or(0, |u| u.id)
+    } else {
+        id
+    };
     let key = emu.secret();
     db.new_session(id, &wire::user_agent(&headers), key.clone());
     wire::json(StatusCode::OK, &json!({ "key": key }))
@@ -217,10 +236,15 @@ async fn userinfo(State(emu): Emulator, body: Bytes) -> Response {
     match db.user_by_id(user_id) {
         Some(user) => wire::json(
             StatusCode::OK,
-            &json!({"username": user.username, "id": user.id, "created": user.created.to_string()}),
+            &json!({"username": user.username, "id": user.id, "created": whole_seconds(user.created)}),
         ),
         None => error(StatusCode::BAD_REQUEST, "User does not exist"),
     }
+}
+
+#[allow(clippy::cast_possible_truncation)] // Seconds since 1970 fit an i64.
+fn whole_seconds(created: f64) -> String {
+    (created.trunc() as i64).to_string()
 }
 
 async fn logged_in(State(emu): Emulator, body: Bytes) -> Response {

@@ -12,7 +12,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use super::state::{Code, Emu, alnum, now};
+use super::state::{Code, Emu, alnum};
 use super::wire::{self, error, first, go_object, str_field, text};
 
 type Emulator = State<Arc<Emu>>;
@@ -26,8 +26,19 @@ pub(super) async fn consent_page(State(emu): Emulator, RawQuery(query): RawQuery
     wire::html("<!DOCTYPE html><title>Authorize - Burgerauth</title>")
 }
 
+/// Go's `http.Redirect`: a 302 whose text/html body links the target.
 fn redirect(location: &str) -> Response {
-    let mut response = text(StatusCode::FOUND, "");
+    let escaped = location
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;");
+    let mut response = wire::reply(
+        StatusCode::FOUND,
+        "text/html; charset=utf-8",
+        format!("<a href=\"{escaped}\">Found</a>.\n\n"),
+    );
     match HeaderValue::from_str(location) {
         Ok(value) => {
             response.headers_mut().insert(header::LOCATION, value);
@@ -82,7 +93,7 @@ pub(super) async fn authorize(
         Some((_, n)) if n == "none" => alnum(512),
         Some((_, n)) => n.clone(),
     };
-    let iat = now();
+    let iat = emu.now();
     let exp = iat + emu.token_lifetime;
     let issuer = emu.issuer();
     let id_token = app.scopes.iter().any(|s| s == "openid").then(|| {
@@ -325,9 +336,10 @@ pub(super) async fn discovery(State(emu): Emulator) -> Response {
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
     });
-    wire::reply(
-        StatusCode::OK,
-        "text/html; charset=utf-8",
-        document.to_string(),
-    )
+    // The template pretty-prints with two spaces and keeps short arrays on one line.
+    let text = serde_json::to_string_pretty(&document)
+        .unwrap_or_default()
+        .replace("[\n    \"code\"\n  ]", "[\"code\"]")
+        .replace("[\n    \"public\"\n  ]", "[\"public\"]");
+    wire::reply(StatusCode::OK, "text/html; charset=utf-8", text + "\n")
 }

@@ -1,5 +1,7 @@
-//! The Python `hectabit-oauth2` 1.2 server of the service doc (spec §1.8): empty `{}` error
-//! bodies, 1024-hex keys, `POST /api/auth`, opaque access tokens, HS256 id tokens.
+//! The Python `hectabit-oauth2` 1.2 builds (spec §0, §1.8; recordings
+//! `burgerauth-1.2-python/`): accounts, apps and sessions. Every handled error is the status
+//! and `{}`, typed `application/json`; a handler that fails (a dead secret key, a missing
+//! field, a wrong method) answers `500 {}` through the server's error handler.
 
 use std::sync::Arc;
 
@@ -8,20 +10,24 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::{HeaderMap, StatusCode, header};
-use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{Value, json};
-use sha2::{Digest as _, Sha256};
 
-use super::state::{App, Code, Emu, LegacyToken, hex1024, now};
-use super::wire::{self, first};
+use super::Dialect;
+use super::python_oauth;
+use super::state::{App, Emu, hex1024};
+use super::wire;
 
-type Emulator = State<Arc<Emu>>;
+pub(super) type Emulator = State<Arc<Emu>>;
 
 pub(super) fn router(emu: Arc<Emu>) -> Router {
     let version = || async { wire::html("Burgerauth Version 1.2") };
+    let auth = match emu.dialect {
+        // The POST-era build (`b9b02d5`): a GET reaches the handler, which returns nothing.
+        Dialect::V1_2Post => post(python_oauth::authorize_post).get(|| async { failed() }),
+        // HEAD (`b451473`): the route is GET-only; Quart answers a POST with its HTML 405.
+        _ => get(python_oauth::authorize_get).post(|| async { python_oauth::quart_405() }),
+    };
     Router::new()
         .route("/api/signup", post(signup))
         .route("/api/login", post(login))
@@ -32,18 +38,34 @@ pub(super) fn router(emu: Arc<Emu>) -> Router {
         .route("/api/deleteaccount", post(delete_account))
         .route("/api/sessions/list", post(list_sessions))
         .route("/api/sessions/remove", post(remove_session))
-        .route("/api/auth", post(authorize))
-        .route("/api/tokenauth", post(token))
-        .route("/userinfo", get(token_userinfo))
+        .route("/api/auth", auth)
+        .route("/api/tokenauth", post(python_oauth::token))
+        .route("/userinfo", get(python_oauth::token_userinfo))
         .route("/api/version", get(version).post(version))
+        .route(
+            "/.well-known/openid-configuration",
+            get(python_oauth::discovery),
+        )
         .fallback(|| async { empty(StatusCode::NOT_FOUND) })
-        .layer(axum::middleware::from_fn(wire::cors))
+        // The routes take GET and POST but only handle POST: a GET returns nothing → 500.
+        .method_not_allowed_fallback(|| async { failed() })
+        .layer(axum::middleware::from_fn(wire::python_cors))
         .with_state(emu)
 }
 
-/// Every handled error of 1.2: the status and `{}`.
-fn empty(status: StatusCode) -> Response {
-    wire::json(status, &json!({}))
+/// Every handled error of 1.2: the status and `{}` (`application/json`, no charset).
+pub(super) fn empty(status: StatusCode) -> Response {
+    wire::reply(status, "application/json", "{}\n")
+}
+
+/// A Python JSON answer (Quart's `jsonify`: `application/json`, sorted keys, a newline).
+pub(super) fn answer(status: StatusCode, value: &Value) -> Response {
+    wire::reply(status, "application/json", format!("{value}\n"))
+}
+
+/// An exception in a handler: the error handler's `500 {}`.
+pub(super) fn failed() -> Response {
+    empty(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// Quart's `get_json()`: needs `application/json` (else `None` → 500), bad JSON → 400 HTML.
@@ -53,15 +75,9 @@ fn body(headers: &HeaderMap, body: &[u8]) -> Result<Value, Response> {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"));
     if !is_json {
-        return Err(empty(StatusCode::INTERNAL_SERVER_ERROR));
+        return Err(failed());
     }
-    serde_json::from_slice(body).map_err(|_| {
-        wire::reply(
-            StatusCode::BAD_REQUEST,
-            "text/html; charset=utf-8",
-            "<!doctype html><title>400 Bad Request</title><h1>Bad Request</h1>",
-        )
-    })
+    serde_json::from_slice(body).map_err(|_| python_oauth::bad_request_html())
 }
 
 /// `data[key]` as a string; a missing key is a `KeyError` → 500 `{}`.
@@ -69,15 +85,26 @@ fn field(data: &Value, key: &str) -> Result<String, Response> {
     match data.get(key) {
         Some(Value::String(text)) => Ok(text.clone()),
         Some(Value::Number(n)) => Ok(n.to_string()),
-        _ => Err(empty(StatusCode::INTERNAL_SERVER_ERROR)),
+        _ => Err(failed()),
     }
 }
 
-fn user_of(emu: &Emu, key: &str) -> Result<i64, Response> {
-    emu.db()
-        .session(key)
+/// The user behind a secret key. The real handlers dereference the missing row: `500 {}`
+/// (spec §0, recordings 079–084); the documented server answers `401 {}`.
+pub(super) fn user_of(emu: &Emu, key: &str) -> Result<i64, Response> {
+    let db = emu.db();
+    db.session(key)
         .map(|s| s.user_id)
-        .ok_or_else(|| empty(StatusCode::UNAUTHORIZED))
+        .filter(|id| db.user_by_id(*id).is_some())
+        .ok_or_else(|| dead_key(emu))
+}
+
+pub(super) fn dead_key(emu: &Emu) -> Response {
+    if emu.real_bugs {
+        failed()
+    } else {
+        empty(StatusCode::UNAUTHORIZED)
+    }
 }
 
 macro_rules! tri {
@@ -88,6 +115,7 @@ macro_rules! tri {
         }
     };
 }
+pub(super) use tri;
 
 async fn signup(State(emu): Emulator, headers: HeaderMap, raw: Bytes) -> Response {
     let data = tri!(body(&headers, &raw));
@@ -100,7 +128,9 @@ async fn signup(State(emu): Emulator, headers: HeaderMap, raw: Bytes) -> Respons
     if !valid {
         return empty(StatusCode::UNPROCESSABLE_ENTITY);
     }
+    let created = emu.created_now();
     let mut db = emu.db();
+    // `check_username_taken` compares `lower(username)` with the name lowercased.
     if db
         .users
         .iter()
@@ -108,10 +138,10 @@ async fn signup(State(emu): Emulator, headers: HeaderMap, raw: Bytes) -> Respons
     {
         return empty(StatusCode::CONFLICT);
     }
-    let id = db.new_user(&username, password, false);
+    let id = db.new_user(&username, password, false, created);
     let key = hex1024();
     db.new_session(id, &wire::user_agent(&headers), key.clone());
-    wire::json(StatusCode::OK, &json!({ "key": key }))
+    answer(StatusCode::OK, &json!({ "key": key }))
 }
 
 async fn login(State(emu): Emulator, headers: HeaderMap, raw: Bytes) -> Response {
@@ -137,20 +167,20 @@ async fn login(State(emu): Emulator, headers: HeaderMap, raw: Bytes) -> Response
     let id = user.id;
     let key = hex1024();
     db.new_session(id, &wire::user_agent(&headers), key.clone());
-    wire::json(StatusCode::OK, &json!({ "key": key }))
+    answer(StatusCode::OK, &json!({ "key": key }))
 }
 
 async fn userinfo(State(emu): Emulator, headers: HeaderMap, raw: Bytes) -> Response {
     let data = tri!(body(&headers, &raw));
     let key = tri!(field(&data, "secretKey"));
     let db = emu.db();
-    // An unknown key makes the real handler fail: 500 {}.
+    // An unknown key makes the handler fail on both builds: 500 {} (recording 077).
     let Some(user) = db.session(&key).and_then(|s| db.user_by_id(s.user_id)) else {
-        return empty(StatusCode::INTERNAL_SERVER_ERROR);
+        return failed();
     };
-    #[allow(clippy::cast_precision_loss)] // Python's time.time(): a float of seconds.
-    let created = format!("{:.6}", user.created as f64);
-    wire::json(
+    // `created` is `str(time.time())`: Python's shortest float text, as Rust's.
+    let created = user.created.to_string();
+    answer(
         StatusCode::OK,
         &json!({"username": user.username, "id": user.id, "created": created}),
     )
@@ -161,23 +191,23 @@ async fn new_app(State(emu): Emulator, headers: HeaderMap, raw: Bytes) -> Respon
     let app_id = tri!(field(&data, "appId"));
     let key = tri!(field(&data, "secretKey"));
     let redirect = tri!(field(&data, "rdiruri"));
-    let owner = tri!(user_of(&emu, &key));
-    let mut db = emu.db();
-    if db.app(&app_id).is_some() {
+    if emu.db().app(&app_id).is_some() {
         return empty(StatusCode::UNAUTHORIZED);
     }
+    let owner = tri!(user_of(&emu, &key));
     let secret = hex1024();
-    db.apps.push(App {
+    emu.db().apps.push(App {
         app_id,
         secret: secret.clone(),
         name: String::new(),
-        redirect_uri: redirect,
+        // Stored URL-quoted, as `/api/auth` compares it (spec §0).
+        redirect_uri: python_oauth::quote(&redirect),
         scopes_json: "[\"openid\"]".to_owned(),
         scopes: vec!["openid".to_owned()],
         key_share_uri: "none".to_owned(),
         owner,
     });
-    wire::json(StatusCode::OK, &json!({ "key": secret }))
+    answer(StatusCode::OK, &json!({ "key": secret }))
 }
 
 async fn list_apps(State(emu): Emulator, headers: HeaderMap, raw: Bytes) -> Response {
@@ -190,13 +220,13 @@ async fn list_apps(State(emu): Emulator, headers: HeaderMap, raw: Bytes) -> Resp
         .filter(|a| a.owner == owner)
         .map(|a| json!({ "appId": a.app_id }))
         .collect();
-    wire::json(StatusCode::OK, &Value::Array(apps))
+    answer(StatusCode::OK, &Value::Array(apps))
 }
 
 async fn delete_app(State(emu): Emulator, headers: HeaderMap, raw: Bytes) -> Response {
     let data = tri!(body(&headers, &raw));
-    let owner = tri!(user_of(&emu, &tri!(field(&data, "secretKey"))));
     let app_id = tri!(field(&data, "appId"));
+    let owner = tri!(user_of(&emu, &tri!(field(&data, "secretKey"))));
     emu.db()
         .apps
         .retain(|a| !(a.owner == owner && a.app_id == app_id));
@@ -209,7 +239,9 @@ async fn delete_account(State(emu): Emulator, headers: HeaderMap, raw: Bytes) ->
     let mut db = emu.db();
     db.users.retain(|u| u.id != user_id);
     db.apps.retain(|a| a.owner != user_id);
+    // `DELETE FROM logins WHERE creator = …`: its codes and their access tokens go too.
     db.codes.retain(|c| c.user_id != user_id);
+    db.legacy_tokens.retain(|t| t.user_id != user_id);
     empty(StatusCode::OK)
 }
 
@@ -224,13 +256,14 @@ async fn list_sessions(State(emu): Emulator, headers: HeaderMap, raw: Bytes) -> 
         .filter(|s| s.user_id == user_id)
         .map(|s| json!({"id": s.row_id, "thisSession": s.key == key, "device": s.device}))
         .collect();
-    wire::json(StatusCode::OK, &Value::Array(sessions))
+    answer(StatusCode::OK, &Value::Array(sessions))
 }
 
 async fn remove_session(State(emu): Emulator, headers: HeaderMap, raw: Bytes) -> Response {
     let data = tri!(body(&headers, &raw));
-    let user_id = tri!(user_of(&emu, &tri!(field(&data, "secretKey"))));
+    let key = tri!(field(&data, "secretKey"));
     let session_id = tri!(field(&data, "sessionId"));
+    let user_id = tri!(user_of(&emu, &key));
     let mut db = emu.db();
     let Some(index) = db
         .sessions
@@ -244,127 +277,4 @@ async fn remove_session(State(emu): Emulator, headers: HeaderMap, raw: Bytes) ->
     }
     db.sessions.remove(index);
     empty(StatusCode::OK)
-}
-
-/// `POST /api/auth` {secretKey, appId, code, codemethod} → the code as the body.
-async fn authorize(State(emu): Emulator, headers: HeaderMap, raw: Bytes) -> Response {
-    let data = tri!(body(&headers, &raw));
-    let key = tri!(field(&data, "secretKey"));
-    let app_id = tri!(field(&data, "appId"));
-    let challenge = tri!(field(&data, "code"));
-    let method = tri!(field(&data, "codemethod"));
-    let user_id = tri!(user_of(&emu, &key));
-    let mut db = emu.db();
-    if db.app(&app_id).is_none() {
-        return empty(StatusCode::INTERNAL_SERVER_ERROR);
-    }
-    let code = hex1024();
-    db.codes.push(Code {
-        code: code.clone(),
-        app_id,
-        user_id,
-        access_token: String::new(),
-        id_token: None,
-        challenge,
-        method,
-    });
-    wire::html(&code)
-}
-
-async fn token(State(emu): Emulator, headers: HeaderMap, raw: Bytes) -> Response {
-    let text = if wire::is_form(&headers) {
-        String::from_utf8_lossy(&raw).into_owned()
-    } else {
-        String::new()
-    };
-    let pairs = wire::parse_form(&text).unwrap_or_default();
-    let client_id = first(&pairs, "client_id");
-    let code = first(&pairs, "code");
-    let verifier = first(&pairs, "code_verifier");
-    let secret = first(&pairs, "client_secret");
-    let mut db = emu.db();
-    let Some(index) = db.codes.iter().position(|c| c.code == code) else {
-        return if verifier.is_empty() {
-            empty(StatusCode::BAD_REQUEST)
-        } else {
-            empty(StatusCode::INTERNAL_SERVER_ERROR)
-        };
-    };
-    let row = db.codes[index].clone();
-    let Some(app) = db.app(&row.app_id).cloned() else {
-        return empty(StatusCode::UNAUTHORIZED);
-    };
-    if !emu.real_bugs && client_id != app.app_id {
-        return empty(StatusCode::UNAUTHORIZED);
-    }
-    if verifier.is_empty() {
-        if secret != app.secret {
-            return empty(StatusCode::UNAUTHORIZED);
-        }
-    } else {
-        let ok = match row.method.as_str() {
-            "none" => return empty(StatusCode::BAD_REQUEST),
-            "S256" => URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) == row.challenge,
-            "plain" => verifier == row.challenge,
-            _ => return empty(StatusCode::NOT_IMPLEMENTED),
-        };
-        if !ok {
-            return empty(StatusCode::FORBIDDEN);
-        }
-    }
-    let Some(user) = db.user_by_id(row.user_id).cloned() else {
-        return empty(StatusCode::UNAUTHORIZED);
-    };
-    let access_token = hex1024();
-    let refresh_token = hex1024();
-    #[allow(clippy::cast_precision_loss)]
-    let iat = now() as f64;
-    let claims = json!({"sub": user.username, "iss": "https://auth.hectabit.org", "name": user.username,
-                        "aud": app.app_id, "exp": iat + 3600.0, "iat": iat});
-    let id_token = jsonwebtoken::encode(
-        &Header::default(),
-        &claims,
-        &EncodingKey::from_secret(&emu.legacy_secret),
-    )
-    .unwrap_or_default();
-    db.legacy_tokens.push(LegacyToken {
-        token: access_token.clone(),
-        user_id: user.id,
-    });
-    if !emu.real_bugs {
-        // Documented: the code is used up and the refresh token becomes the next code.
-        db.codes.remove(index);
-        db.codes.push(Code {
-            code: refresh_token.clone(),
-            ..row
-        });
-    }
-    // With the real bug, the UPDATE is never committed: the refresh token is unknown and the
-    // original code stays redeemable.
-    wire::json(
-        StatusCode::OK,
-        &json!({"access_token": access_token, "token_type": "bearer", "expires_in": 3600,
-                "refresh_token": refresh_token, "id_token": id_token}),
-    )
-}
-
-async fn token_userinfo(State(emu): Emulator, headers: HeaderMap) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    let db = emu.db();
-    let user = db
-        .legacy_tokens
-        .iter()
-        .find(|t| t.token == token && !token.is_empty())
-        .and_then(|t| db.user_by_id(t.user_id));
-    match user {
-        Some(user) => wire::json(
-            StatusCode::OK,
-            &json!({"sub": user.username, "name": user.username}),
-        ),
-        None => empty(StatusCode::UNAUTHORIZED),
-    }
 }

@@ -9,6 +9,7 @@ use rand::distr::{Alphanumeric, SampleString as _};
 
 use super::keys::Keys;
 use super::{BurgerauthBuilder, Dialect};
+use crate::Behaviour;
 
 /// What a test can read about an account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +30,8 @@ pub(super) struct User {
     pub id: i64,
     pub username: String,
     pub password: String,
-    pub created: i64,
+    /// Unix seconds (fractional on 1.2, whose `created` is `str(time.time())`).
+    pub created: f64,
     pub migrated: bool,
     pub unique_id: String,
 }
@@ -107,14 +109,20 @@ impl Db {
         });
     }
 
-    pub fn new_user(&mut self, username: &str, password: String, migrated: bool) -> i64 {
+    pub fn new_user(
+        &mut self,
+        username: &str,
+        password: String,
+        migrated: bool,
+        created: f64,
+    ) -> i64 {
         self.next_user += 1;
         let id = self.next_user;
         self.users.push(User {
             id,
             username: username.to_owned(),
             password,
-            created: now(),
+            created,
             migrated,
             unique_id: alnum(255),
         });
@@ -126,7 +134,10 @@ impl Db {
 #[derive(Debug)]
 pub(crate) struct Emu {
     pub dialect: Dialect,
+    pub behaviour: Behaviour,
+    /// Whether the real servers' bugs are played ([`Behaviour::Real`]).
     pub real_bugs: bool,
+    clock_offset: i64,
     pub service_name: String,
     pub key_id: String,
     pub token_lifetime: i64,
@@ -143,7 +154,9 @@ impl Emu {
         rand::rng().fill_bytes(&mut legacy_secret);
         Ok(Self {
             dialect: options.dialect,
-            real_bugs: options.real_bugs,
+            behaviour: options.behaviour,
+            real_bugs: options.behaviour.plays_real_bugs(),
+            clock_offset: options.clock_offset_secs,
             service_name: options.service_name.clone(),
             key_id: options.key_id.clone(),
             token_lifetime: options.token_lifetime_secs,
@@ -169,8 +182,21 @@ impl Emu {
         *self.issuer.lock().unwrap_or_else(PoisonError::into_inner) = issuer;
     }
 
+    /// The server's clock, unix seconds.
+    pub fn now(&self) -> i64 {
+        chrono::Utc::now().timestamp() + self.clock_offset
+    }
+
+    /// The server's clock with its fraction (Python's `time.time()`).
+    #[allow(clippy::cast_precision_loss)] // Unix seconds fit a float's mantissa.
+    pub fn now_float(&self) -> f64 {
+        let now = chrono::Utc::now();
+        (now.timestamp() + self.clock_offset) as f64
+            + f64::from(now.timestamp_subsec_micros()) / 1e6
+    }
+
     pub fn restart(&self) {
-        if self.dialect == Dialect::V1_2 {
+        if self.dialect.is_python() {
             // The Python server keeps everything in its SQLite file: nothing is lost.
             return;
         }
@@ -182,7 +208,18 @@ impl Emu {
     }
 
     pub fn add_user(&self, username: &str, password: String, migrated: bool) {
-        self.db().new_user(username, password, migrated);
+        let created = self.created_now();
+        self.db().new_user(username, password, migrated, created);
+    }
+
+    /// `created` for an account made now: whole seconds on 1.3, fractional on 1.2.
+    #[allow(clippy::cast_precision_loss)] // Unix seconds fit a float's mantissa.
+    pub fn created_now(&self) -> f64 {
+        if self.dialect.is_python() {
+            self.now_float()
+        } else {
+            self.now() as f64
+        }
     }
 
     pub fn user(&self, username: &str) -> Option<UserSnapshot> {
@@ -208,9 +245,10 @@ impl Emu {
 
     /// A fresh secret key / code / client secret in this dialect's format.
     pub fn secret(&self) -> String {
-        match self.dialect {
-            Dialect::V1_3 => alnum(512),
-            Dialect::V1_2 => hex1024(),
+        if self.dialect.is_python() {
+            hex1024()
+        } else {
+            alnum(512)
         }
     }
 
@@ -235,9 +273,4 @@ pub(super) fn hex1024() -> String {
     let mut bytes = vec![0_u8; 512];
     rand::rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
-}
-
-/// Unix seconds now.
-pub(super) fn now() -> i64 {
-    chrono::Utc::now().timestamp()
 }

@@ -61,24 +61,52 @@ pub(super) fn drop_connection() -> ! {
     ))
 }
 
-/// The global middleware of both servers: CORS headers on every answer, `OPTIONS` → 200.
-pub(super) async fn cors(request: Request, next: Next) -> Response {
+/// The Go server's global middleware: CORS headers on every answer, `OPTIONS` → 200 with no
+/// body and no content type (recordings: `OPTIONS /api/login`).
+pub(super) async fn go_cors(request: Request, next: Next) -> Response {
     let mut response = if request.method() == Method::OPTIONS {
-        reply(StatusCode::OK, "text/plain; charset=utf-8", "")
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::OK;
+        response
     } else {
         next.run(request).await
     };
+    add_cors(&mut response, "*, Authorization");
+    response
+}
+
+/// The Python server's `after_request` CORS headers; Quart answers `OPTIONS` itself with an
+/// `Allow` list and an empty `text/html` body (recordings: `head-probes.txt`).
+pub(super) async fn python_cors(request: Request, next: Next) -> Response {
+    let mut response = if request.method() == Method::OPTIONS {
+        let mut response = reply(StatusCode::OK, "text/html; charset=utf-8", "");
+        let allow = if request.uri().path() == "/api/auth" {
+            "HEAD, GET, OPTIONS"
+        } else {
+            "HEAD, GET, POST, OPTIONS"
+        };
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(allow));
+        response
+    } else {
+        next.run(request).await
+    };
+    add_cors(&mut response, "*");
+    response
+}
+
+fn add_cors(response: &mut Response, allow_headers: &'static str) {
     let headers = response.headers_mut();
     headers.insert("access-control-allow-origin", HeaderValue::from_static("*"));
     headers.insert(
         "access-control-allow-headers",
-        HeaderValue::from_static("*, Authorization"),
+        HeaderValue::from_static(allow_headers),
     );
     headers.insert(
         "access-control-allow-methods",
         HeaderValue::from_static("*"),
     );
-    response
 }
 
 /// gin `ShouldBindJSON` into a map: any content type, an object or nothing.
