@@ -3,7 +3,9 @@
 
 use burgerauth_api::password::derive_legacy;
 use burgerauth_api::{BurgerauthAuthenticator, Client, Dialect, ExposeSecret as _};
-use omniauth::{Authenticator, Credentials, ErrorKind, MemoryStore, Password, SessionManager};
+use omniauth::{
+    Authenticator, Credentials, ErrorKind, LogoutOutcome, MemoryStore, Password, SessionManager,
+};
 use omniauth_testkit::burgerauth::{Burgerauth, Dialect as Build};
 
 #[tokio::test]
@@ -38,7 +40,7 @@ async fn stale_1_2_session_is_forgotten_and_live_one_logged_out() {
         "burgerauth/sam",
     );
     manager.save(live.clone()).await.unwrap();
-    manager.logout().await.unwrap();
+    assert_eq!(manager.logout().await.unwrap(), LogoutOutcome::ServerEnded);
     assert!(
         !client.is_logged_in(&live).await.unwrap(),
         "gone on the server"
@@ -53,7 +55,7 @@ async fn stale_1_2_session_is_forgotten_and_live_one_logged_out() {
         .unwrap();
     client.logout(&stale).await.unwrap();
     manager.save(stale).await.unwrap();
-    manager.logout().await.unwrap();
+    assert_eq!(manager.logout().await.unwrap(), LogoutOutcome::AlreadyEnded);
     assert_eq!(
         manager.stored().await.unwrap_err().kind(),
         &ErrorKind::Unauthorized,

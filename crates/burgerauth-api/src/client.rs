@@ -19,8 +19,9 @@ pub enum Dialect {
     /// EdDSA-signed JWTs.
     #[default]
     V1_3,
-    /// The Python server 1.2 of the service doc: SHA3-512×128 passwords, `POST /api/auth`,
-    /// opaque access tokens, HS256 id tokens that clients cannot verify.
+    /// The Python server 1.2 of the service doc: SHA3-512×128 passwords, `GET /api/auth`
+    /// with the key in cookie `key` (`POST /api/auth` on builds before May 2024, which also
+    /// say "Version 1.2"), opaque access tokens, HS256 id tokens that clients cannot verify.
     V1_2,
 }
 
@@ -33,15 +34,28 @@ impl Dialect {
         }
     }
 
-    /// Reads the version string of `/api/version` (`Burgerauth Version 1.2`); `None` for
-    /// anything else.
-    pub fn from_version(text: &str) -> Option<Self> {
-        let version = text.trim().strip_prefix("Burgerauth Version ")?.trim();
-        match version {
+    /// Reads a dialect name as [`as_str`](Self::as_str) writes it (`"1.2"`, `"1.3"`), as
+    /// stored with each session; `None` for anything else.
+    ///
+    /// ```
+    /// use burgerauth_api::Dialect;
+    ///
+    /// assert_eq!(Dialect::from_name("1.2"), Some(Dialect::V1_2));
+    /// assert_eq!(Dialect::from_name(Dialect::V1_3.as_str()), Some(Dialect::V1_3));
+    /// assert_eq!(Dialect::from_name("2.0"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name.trim() {
             "1.3" => Some(Self::V1_3),
             "1.2" => Some(Self::V1_2),
             _ => None,
         }
+    }
+
+    /// Reads the version string of `/api/version` (`Burgerauth Version 1.2`); `None` for
+    /// anything else.
+    pub fn from_version(text: &str) -> Option<Self> {
+        Self::from_name(text.trim().strip_prefix("Burgerauth Version ")?)
     }
 }
 

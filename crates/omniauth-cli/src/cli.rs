@@ -54,6 +54,20 @@ pub enum ServiceArg {
     Maillink,
 }
 
+/// Which Burgerauth dialect to speak (`--dialect`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum DialectArg {
+    /// Ask the server (`/api/version`) on first contact.
+    #[default]
+    Auto,
+    /// The Python server 1.2 (both its GET-authorization HEAD build and the older POST one).
+    #[value(name = "1.2")]
+    V1_2,
+    /// The Go server 1.3.
+    #[value(name = "1.3")]
+    V1_3,
+}
+
 /// Which stored session.
 #[derive(Debug, Args)]
 pub struct AccountArgs {
@@ -81,6 +95,9 @@ pub struct LoginArgs {
     /// The email address (email-link logins take both).
     #[arg(long)]
     pub email: Option<String>,
+    /// Burgerauth only: the server's dialect; stored with the session for later commands.
+    #[arg(long, value_enum, default_value_t = DialectArg::Auto)]
+    pub dialect: DialectArg,
     /// Read the password from the first line of stdin instead of a prompt.
     #[arg(long)]
     pub password_stdin: bool,
@@ -109,6 +126,9 @@ pub struct RegisterArgs {
     /// The email address.
     #[arg(long)]
     pub email: Option<String>,
+    /// Burgerauth only: the server's dialect; stored with the session for later commands.
+    #[arg(long, value_enum, default_value_t = DialectArg::Auto)]
+    pub dialect: DialectArg,
     /// Read the password from the first line of stdin instead of a prompt.
     #[arg(long)]
     pub password_stdin: bool,

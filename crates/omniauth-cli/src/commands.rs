@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use omniauth::{
     Authenticator, Credentials, Error, ErrorKind, ExposeSecret, FileStore, LoginOutcome,
-    PendingLogin, Result, Service, Session, SessionManager, TokenStore,
+    LogoutOutcome, PendingLogin, Result, Service, Session, SessionManager, TokenStore, burgerauth,
 };
 use serde_json::json;
 
-use crate::cli::{AccountArgs, LoginArgs, RegisterArgs};
+use crate::cli::{AccountArgs, DialectArg, LoginArgs, RegisterArgs};
 use crate::output::{session_json, session_line};
 use crate::{input, store};
 
@@ -36,7 +36,7 @@ impl Out {
 /// `omniauth login`.
 pub async fn login(args: LoginArgs, store: FileStore, out: Out) -> Result<()> {
     let service: Service = args.service.into();
-    let authenticator = service.authenticator(args.base_url.as_deref())?;
+    let authenticator = new_session_authenticator(service, args.base_url.as_deref(), args.dialect)?;
     let mut credentials = Credentials::default();
     if let Some(username) = &args.username {
         credentials = credentials.with_username(username);
@@ -73,7 +73,7 @@ pub async fn login(args: LoginArgs, store: FileStore, out: Out) -> Result<()> {
 /// `omniauth register`.
 pub async fn register(args: RegisterArgs, store: FileStore, out: Out) -> Result<()> {
     let service: Service = args.service.into();
-    let authenticator = service.authenticator(args.base_url.as_deref())?;
+    let authenticator = new_session_authenticator(service, args.base_url.as_deref(), args.dialect)?;
     let mut credentials = Credentials::username(&args.username);
     if let Some(email) = &args.email {
         credentials = credentials.with_email(email);
@@ -136,17 +136,51 @@ pub async fn whoami(args: AccountArgs, store: FileStore, out: Out) -> Result<()>
     Ok(())
 }
 
-/// `omniauth logout`.
+/// `omniauth logout`: says whether the server ended the session, and where it did not, that
+/// the token stays valid and until when.
 pub async fn logout(args: AccountArgs, store: FileStore, out: Out) -> Result<()> {
     let service: Service = args.service.into();
-    manager(&args, store).await?.logout().await?;
+    let outcome = manager(&args, store).await?.logout().await?;
+    let until = outcome.still_valid_until().map(|at| at.to_rfc3339());
+    let name = format!("{}/{}", service.name(), args.account);
     if out.json {
+        let (label, logged_out) = match outcome {
+            LogoutOutcome::ServerEnded => ("server_ended", true),
+            LogoutOutcome::AlreadyEnded => ("already_ended", true),
+            LogoutOutcome::LocalOnly { .. } => ("local_only", false),
+            _ => ("not_stored", false),
+        };
         println!(
             "{}",
-            json!({"service": service.name(), "account": args.account, "logged_out": true})
+            json!({
+                "service": service.name(),
+                "account": args.account,
+                "outcome": label,
+                "logged_out": logged_out,
+                "server_logout": outcome.server_logout(),
+                "forgotten": true,
+                "still_valid_until": until,
+            })
         );
-    } else {
-        println!("{}/{}: logged out", service.name(), args.account);
+        return Ok(());
+    }
+    match outcome {
+        LogoutOutcome::ServerEnded => println!("{name}: logged out (the server ended the session)"),
+        LogoutOutcome::AlreadyEnded => {
+            println!("{name}: the server had already ended this session; forgot it here");
+        }
+        LogoutOutcome::LocalOnly { .. } => {
+            let validity = until.map_or_else(
+                || "with no known expiry".to_owned(),
+                |at| format!("until {at}"),
+            );
+            println!(
+                "{name}: forgot the session on this machine only; {} offers no server logout, \
+                 so its token stays valid on the server {validity}",
+                service.name()
+            );
+        }
+        _ => println!("{name}: no session was stored"),
     }
     Ok(())
 }
@@ -174,6 +208,34 @@ pub async fn status(store: FileStore, out: Out) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The authenticator for a login or registration: `--dialect` fixes Burgerauth's, else the
+/// facade's asks the server. Later commands read the dialect stored with the session.
+fn new_session_authenticator(
+    service: Service,
+    base_url: Option<&str>,
+    dialect: DialectArg,
+) -> Result<Box<dyn Authenticator>> {
+    let fixed = match dialect {
+        DialectArg::Auto => return service.authenticator(base_url),
+        DialectArg::V1_2 => burgerauth::Dialect::V1_2,
+        DialectArg::V1_3 => burgerauth::Dialect::V1_3,
+    };
+    if service != Service::Burgerauth {
+        return Err(Error::invalid_input(format!(
+            "--dialect is for burgerauth only, not {}",
+            service.name()
+        )));
+    }
+    let url = base_url.ok_or_else(|| {
+        Error::invalid_input("burgerauth is self-hosted: give the base URL of your server")
+    })?;
+    let client = burgerauth::Client::builder()
+        .base_url(url)
+        .dialect(fixed)
+        .build()?;
+    Ok(Box::new(burgerauth::BurgerauthAuthenticator::new(client)))
 }
 
 /// A manager for the stored session, with the authenticator rebuilt from the stored base URL.

@@ -83,6 +83,8 @@ pub fn session_json(service: &str, account: &str, session: &Session) -> Value {
         "user_id": session.user_id(),
         "username": session.username(),
         "expires_at": session.expires_at().map(|at| at.to_rfc3339()),
+        // Burgerauth's wire dialect ("1.2" or "1.3"); null for the other services.
+        "dialect": session.extra("dialect"),
     })
 }
 

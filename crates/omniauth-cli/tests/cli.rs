@@ -1,9 +1,10 @@
 //! The built `omniauth` binary against the emulators: commands, exit codes, `--json` shapes,
 //! the store file, and no secret on stdout or stderr except from `token`.
 
-use std::io::Write as _;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use omniauth_testkit::burgerauth::Burgerauth;
 use omniauth_testkit::goscrobble::GoScrobble;
@@ -12,65 +13,9 @@ use omniauth_testkit::resonite::Resonite;
 use omniauth_testkit::{Fault, FaultRule, RetryAfter};
 use serde_json::Value;
 
+use common::{argv, assert_exit, code, json, omniauth, stderr, stdout, temp_store};
+
 const PASSWORD: &str = "correct horse battery";
-
-/// Runs the binary with `args`, `stdin` piped in, off the async runtime's threads.
-async fn omniauth(store: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut full = vec!["--store".to_owned(), store.display().to_string()];
-    full.extend(args.iter().map(|a| (*a).to_owned()));
-    let stdin = stdin.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_omniauth"))
-            .args(&full)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .env_remove("OMNIAUTH_STORE")
-            .spawn()
-            .expect("the binary starts");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().unwrap_or(-1)
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_str(stdout(output).trim())
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(output)))
-}
-
-fn temp_store() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sessions.json");
-    (dir, path)
-}
-
-/// `words` (the command, with `--json` before it when wanted), then `--base-url <url>
-/// --username <user>` and `rest`.
-fn argv<'a>(words: &'a str, url: &'a str, user: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
-    let mut args: Vec<&str> = words.split_whitespace().collect();
-    args.extend(["--base-url", url, "--username", user]);
-    args.extend_from_slice(rest);
-    args
-}
 
 /// Logs alice in to GoScrobble at `url`, `stdin` holding the password; `--json` when `json`.
 async fn goscrobble_login(store: &Path, url: &str, json: bool, stdin: &str) -> Output {
@@ -85,12 +30,6 @@ async fn goscrobble_login(store: &Path, url: &str, json: bool, stdin: &str) -> O
         stdin,
     )
     .await
-}
-
-/// Asserts the exit code, showing stderr when it differs.
-#[track_caller]
-fn assert_exit(output: &Output, expected: i32) {
-    assert_eq!(code(output), expected, "{}", stderr(output));
 }
 
 /// A GoScrobble emulator with alice, and a store file not yet written.
@@ -169,6 +108,14 @@ async fn goscrobble_login_token_whoami_status_logout() {
 
     let logout = omniauth(&store, &["logout", "goscrobble"], "").await;
     assert_exit(&logout, 0);
+    // GoScrobble has no server logout: the CLI must not claim one (its JWT stays valid).
+    let said = stdout(&logout);
+    assert!(!said.contains("logged out"), "{said}");
+    assert!(
+        said.contains("forgot the session on this machine only")
+            && said.contains("stays valid on the server until "),
+        "{said}"
+    );
     assert!(stored_tokens(&store).is_empty());
     let whoami = omniauth(&store, &["--json", "whoami", "goscrobble"], "").await;
     assert_eq!(code(&whoami), 6);
@@ -348,8 +295,10 @@ async fn resonite_asks_for_the_second_factor() {
 
     let whoami = omniauth(&store, &["whoami", "resonite"], "").await;
     assert_exit(&whoami, 0);
-    let logout = omniauth(&store, &["logout", "resonite"], "").await;
+    let logout = omniauth(&store, &["--json", "logout", "resonite"], "").await;
     assert_exit(&logout, 0);
+    assert_eq!(json(&logout)["server_logout"], true);
+    assert_eq!(json(&logout)["outcome"], "server_ended");
     assert!(
         server.user_sessions(&user_id).is_empty(),
         "the token was deleted on the server"

@@ -1,8 +1,10 @@
 #![doc = include_str!("../README.md")]
 
+mod logout;
 mod manager;
 mod service;
 
+pub use logout::LogoutOutcome;
 pub use manager::{DEFAULT_MARGIN, SessionManager};
 pub use omniauth_types::*;
 pub use service::Service;

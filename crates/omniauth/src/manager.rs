@@ -11,6 +11,8 @@ use omniauth_types::{
 };
 use tokio::sync::{Mutex, RwLock};
 
+use crate::LogoutOutcome;
+
 /// How long a token must still be valid when [`SessionManager::access_token`] hands it out,
 /// unless set otherwise: 60 s.
 pub const DEFAULT_MARGIN: Duration = Duration::from_secs(60);
@@ -201,28 +203,37 @@ impl SessionManager {
         Ok(self.session().await?.access_token().clone())
     }
 
-    /// Logs out on the server where the service can, then forgets the session. A service
-    /// without logout only forgets it; a server that already ended the session
-    /// ([`ErrorKind::Unauthorized`]) is not an error.
+    /// Logs out on the server where the service can, then forgets the session, and says
+    /// which of the two happened ([`LogoutOutcome`]). A server that already ended the
+    /// session ([`ErrorKind::Unauthorized`]) is not an error; a service without a server
+    /// logout (its authenticator lacks the capability or answers
+    /// [`ErrorKind::Unsupported`]) only forgets it and says until when its tokens stay valid.
     ///
     /// # Errors
     /// The server's other errors (the session is then kept), or the store's.
-    pub async fn logout(&self) -> Result<()> {
+    pub async fn logout(&self) -> Result<LogoutOutcome> {
         let session = match self.load().await {
-            Ok(session) => Some(session),
-            Err(err) if err.kind() == &ErrorKind::Unauthorized => None,
+            Ok(session) => session,
+            Err(err) if err.kind() == &ErrorKind::Unauthorized => {
+                return Ok(LogoutOutcome::NotStored);
+            }
             Err(err) => return Err(err),
         };
-        if let Some(session) = session.filter(|_| self.authenticator.capabilities().logout) {
+        let outcome = if self.authenticator.capabilities().logout {
             match self.authenticator.logout(&session).await {
-                Ok(()) => {}
-                Err(err) if err.kind() == &ErrorKind::Unauthorized => {}
+                Ok(()) => LogoutOutcome::ServerEnded,
+                Err(err) if err.kind() == &ErrorKind::Unauthorized => LogoutOutcome::AlreadyEnded,
+                Err(err) if err.kind() == &ErrorKind::Unsupported => {
+                    LogoutOutcome::local_only(&session)
+                }
                 Err(err) => return Err(err),
             }
-        }
+        } else {
+            LogoutOutcome::local_only(&session)
+        };
         self.store.delete(&self.key).await?;
         *self.current.write().await = None;
-        Ok(())
+        Ok(outcome)
     }
 
     /// Shrinks the margin to half the lifetime of a token fresh from the server, when that is

@@ -73,6 +73,11 @@ impl Service {
 
     /// The service's authenticator for the deployment at `base_url` (or the default one).
     ///
+    /// Burgerauth's detects the server's dialect (1.2 or 1.3) on the first login or
+    /// registration and uses the dialect stored in each session afterwards; build a
+    /// [`BurgerauthAuthenticator`](crate::burgerauth::BurgerauthAuthenticator) yourself to
+    /// fix one.
+    ///
     /// # Errors
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) when a self-hosted service
     /// gets no base URL, the URL is invalid, or the service's feature is off.
@@ -89,9 +94,13 @@ impl Service {
                 crate::resonite::Client::new(url)?,
             ))),
             #[cfg(feature = "burgerauth")]
-            Self::Burgerauth => Ok(Box::new(crate::burgerauth::BurgerauthAuthenticator::new(
-                crate::burgerauth::Client::new(url)?,
-            ))),
+            // The dialect is asked of the server on first contact, and read from each
+            // stored session afterwards.
+            Self::Burgerauth => Ok(Box::new(
+                crate::burgerauth::BurgerauthAuthenticator::detecting(
+                    crate::burgerauth::Client::new(url)?,
+                ),
+            )),
             #[cfg(feature = "goscrobble")]
             Self::GoScrobble => Ok(Box::new(crate::goscrobble::GoScrobbleAuthenticator::new(
                 crate::goscrobble::Client::new(url)?,

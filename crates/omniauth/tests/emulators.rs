@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use omniauth::{
-    Credentials, ErrorKind, ExposeSecret, LoginOutcome, MemoryStore, Password, Service, Session,
-    SessionManager, TokenStore,
+    Credentials, ErrorKind, ExposeSecret, LoginOutcome, LogoutOutcome, MemoryStore, Password,
+    Service, Session, SessionManager, TokenStore,
 };
 use omniauth_testkit::goscrobble::GoScrobble;
 use omniauth_testkit::maillink::Maillink;
@@ -118,7 +118,7 @@ async fn resonite_extends_instead_of_refreshing() {
         "extending keeps the token"
     );
     assert!(session.expires_at() > before.expires_at());
-    manager.logout().await.unwrap();
+    assert_eq!(manager.logout().await.unwrap(), LogoutOutcome::ServerEnded);
     assert_eq!(
         manager.stored().await.unwrap_err().kind(),
         &ErrorKind::Unauthorized
@@ -154,5 +154,11 @@ async fn an_email_link_login_is_saved_after_confirmation() {
             .expose_secret()
             .is_empty()
     );
-    manager.logout().await.unwrap();
+    // The service has no server logout: the manager says so instead of claiming one.
+    let outcome = manager.logout().await.unwrap();
+    assert!(
+        matches!(outcome, LogoutOutcome::LocalOnly { .. }),
+        "{outcome:?}"
+    );
+    assert!(!outcome.server_logout());
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use omniauth::{
     AccessToken, Authenticator, Capabilities, Credentials, Error, ErrorKind, ExposeSecret,
-    LoginOutcome, MemoryStore, Result, Session, SessionManager, TokenScheme, TokenStore,
+    LoginOutcome, LogoutOutcome, MemoryStore, Result, Session, SessionManager, TokenScheme,
+    TokenStore,
 };
 
 #[derive(Debug, Default)]
@@ -170,12 +171,12 @@ async fn nothing_stored_is_unauthorized_and_login_then_logout_round_trip() {
         manager.access_token().await.unwrap().expose_secret(),
         "fresh-login"
     );
-    manager.logout().await.unwrap();
+    assert_eq!(manager.logout().await.unwrap(), LogoutOutcome::ServerEnded);
     assert_eq!(auth.logouts.load(Ordering::SeqCst), 1);
     assert!(store.load("counting/default").await.unwrap().is_none());
     assert_eq!(
         manager.access_token().await.unwrap_err().kind(),
         &ErrorKind::Unauthorized
     );
-    manager.logout().await.unwrap();
+    assert_eq!(manager.logout().await.unwrap(), LogoutOutcome::NotStored);
 }
