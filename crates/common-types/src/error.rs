@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use http::StatusCode;
 
+use crate::text::sanitize;
+
 /// How many bytes of an undecodable body (or of a server's message) an error keeps.
 pub const SNIPPET_LIMIT: usize = 512;
 
@@ -91,7 +93,8 @@ impl ErrorKind {
 /// The error of every omniauth crate.
 ///
 /// Its `Display` is one lowercase line that never holds a secret or a URL query: the kind,
-/// the service, the status and the server's message.
+/// the service, the status and the server's message, the latter passed through
+/// [`text::sanitize`](crate::text::sanitize) so that no control character reaches a terminal.
 ///
 /// ```
 /// use omniauth_types::{Error, ErrorKind};
@@ -296,14 +299,15 @@ impl fmt::Display for Error {
         if let Some(status) = self.status {
             write!(f, " (status {})", status.as_u16())?;
         }
+        // Messages, snippets and causes may be the server's words: never raw on a terminal.
         if let Some(message) = self.message() {
-            write!(f, ": {message}")?;
+            write!(f, ": {}", sanitize(message))?;
         }
         if let ErrorKind::Decode { snippet, .. } = &self.kind {
-            write!(f, ": body starts {snippet:?}")?;
+            write!(f, ": body starts \"{}\"", sanitize(snippet))?;
         }
         if let (None, Some(source)) = (&self.message, &self.source) {
-            write!(f, ": {source}")?;
+            write!(f, ": {}", sanitize(&source.to_string()))?;
         }
         Ok(())
     }
@@ -415,6 +419,24 @@ mod tests {
             err.to_string(),
             "maillink: not supported by this service: maillink has no token refresh"
         );
+    }
+
+    #[test]
+    fn display_escapes_server_text_and_stays_one_line() {
+        let hostile = "\x1b[31mred\x1b]0;title\x07\x1b[2J\r\nforged: line\0";
+        let shown = [
+            Error::api(StatusCode::BAD_REQUEST, hostile).to_string(),
+            Error::new(ErrorKind::NotFound)
+                .with_message(hostile)
+                .to_string(),
+            Error::decode(Some(StatusCode::OK), hostile.as_bytes()).to_string(),
+            Error::transport(std::io::Error::other(hostile)).to_string(),
+        ];
+        for text in shown {
+            assert!(!text.chars().any(char::is_control), "{text:?}");
+            assert!(text.contains(r"\u{1b}[31mred"), "{text}");
+            assert!(text.contains(r"\u{d}\u{a}forged"), "{text}");
+        }
     }
 
     #[test]
