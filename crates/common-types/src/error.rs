@@ -221,6 +221,27 @@ impl Error {
         self
     }
 
+    /// The error with `redactor`'s secrets taken out of the message and the snippet.
+    pub(crate) fn redacted_by(mut self, redactor: &crate::transport::Redactor) -> Self {
+        if redactor.is_empty() {
+            return self;
+        }
+        let scrub = |text: &mut String| {
+            if let std::borrow::Cow::Owned(clean) = redactor.redact(text) {
+                *text = clean;
+            }
+        };
+        if let Some(message) = &mut self.message {
+            scrub(message);
+        }
+        match &mut self.kind {
+            ErrorKind::Api { message, .. } => scrub(message),
+            ErrorKind::Decode { snippet, .. } => scrub(snippet),
+            _ => {}
+        }
+        self
+    }
+
     /// What went wrong; match on this.
     pub fn kind(&self) -> &ErrorKind {
         &self.kind

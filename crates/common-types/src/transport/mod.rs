@@ -21,6 +21,7 @@
 
 mod limit;
 mod options;
+mod redact;
 mod request;
 mod response;
 mod retry;
@@ -37,6 +38,8 @@ use crate::error::{Error, Result};
 
 pub use limit::RateLimit;
 pub use options::TransportOptions;
+pub use redact::REDACTED;
+pub(crate) use redact::Redactor;
 pub use request::RequestBuilder;
 pub use response::{ErrorDecoder, Response, default_error};
 pub use retry::{RetryPolicy, Sleeper, TokioSleeper, parse_retry_after};

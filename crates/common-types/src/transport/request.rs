@@ -1,6 +1,7 @@
 //! One request: built, sent (and retried where safe), read within the cap, and checked.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -10,9 +11,10 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 use url::Url;
 
+use super::redact::Redactor;
 use super::{Response, Transport};
 use crate::error::{Error, Result};
-use crate::secret::SecretValue;
+use crate::secret::{SecretValue, capture};
 use crate::session::Session;
 
 /// A request being built. Finish it with [`send_json`](Self::send_json),
@@ -30,6 +32,7 @@ pub struct RequestBuilder {
     idempotent: bool,
     login: bool,
     sensitive: bool,
+    redactor: Redactor,
     problem: Option<Error>,
 }
 
@@ -51,6 +54,7 @@ impl RequestBuilder {
             idempotent,
             login: false,
             sensitive: false,
+            redactor: Redactor::default(),
             problem: None,
         }
     }
@@ -79,9 +83,13 @@ impl RequestBuilder {
         self
     }
 
-    /// Sends `body` as JSON.
+    /// Sends `body` as JSON. Its fields serialized with
+    /// [`serialize_exposed`](crate::secret::serialize_exposed) are redacted from the answer's
+    /// error messages and snippets.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
-        match serde_json::to_vec(body) {
+        let (encoded, secrets) = capture::secrets_of(|| serde_json::to_vec(body));
+        self.note_secrets(&secrets);
+        match encoded {
             Ok(bytes) => self.set_body(bytes, "application/json"),
             Err(err) => self.fail(Error::invalid_input(format!(
                 "cannot encode the body: {err}"
@@ -90,9 +98,12 @@ impl RequestBuilder {
         self
     }
 
-    /// Sends `body` as `application/x-www-form-urlencoded`.
+    /// Sends `body` as `application/x-www-form-urlencoded`; its secrets are redacted as
+    /// [`json`](Self::json)'s are.
     pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
-        match serde_urlencoded::to_string(body) {
+        let (encoded, secrets) = capture::secrets_of(|| serde_urlencoded::to_string(body));
+        self.note_secrets(&secrets);
+        match encoded {
             Ok(encoded) => self.set_body(encoded.into_bytes(), "application/x-www-form-urlencoded"),
             Err(err) => self.fail(Error::invalid_input(format!(
                 "cannot encode the form: {err}"
@@ -132,7 +143,8 @@ impl RequestBuilder {
         self
     }
 
-    /// Adds a header holding a secret, marked sensitive so no `Debug` shows it.
+    /// Adds a header holding a secret, marked sensitive so no `Debug` shows it (and redacted
+    /// from the answer's error messages, as every sensitive header is).
     pub fn secret_header(mut self, name: HeaderName, value: &impl SecretValue) -> Self {
         match HeaderValue::try_from(value.secret_str()) {
             Ok(mut value) => {
@@ -143,6 +155,30 @@ impl RequestBuilder {
                 "invalid value for header {name}"
             ))),
         }
+        self
+    }
+
+    /// Notes a secret the request carries in a form the transport cannot see (a body field
+    /// exposed by hand, a path segment): an answer echoing it has it replaced by
+    /// [`REDACTED`](super::REDACTED) in error messages and snippets. Sensitive headers and
+    /// body fields serialized with [`serialize_exposed`](crate::secret::serialize_exposed)
+    /// are noted without this.
+    ///
+    /// ```
+    /// # fn main() -> omniauth_types::Result<()> {
+    /// use omniauth_types::{AccessToken, ExposeSecret, transport::Transport};
+    ///
+    /// let token = AccessToken::new("tok-123");
+    /// let transport = Transport::builder("example", "https://api.example.com")?.build()?;
+    /// let request = transport
+    ///     .post("/introspect")
+    ///     .json(&serde_json::json!({ "token": token.expose_secret() }))
+    ///     .redact(&token);
+    /// # drop(request);
+    /// # Ok(()) }
+    /// ```
+    pub fn redact(mut self, secret: &impl SecretValue) -> Self {
+        self.redactor.add(secret.secret_str());
         self
     }
 
@@ -203,7 +239,13 @@ impl RequestBuilder {
         let service = self.transport.service();
         let response = self.send_raw().await?;
         match decoder.decode(&response) {
-            Some(err) => Err(finish(err, service, Some(response.status()))),
+            // A decoder may have read the body itself: the secrets go again, before anyone
+            // sees the error.
+            Some(err) => Err(finish(
+                err.redacted_by(&response.redactor),
+                service,
+                Some(response.status()),
+            )),
             None => Ok(response),
         }
     }
@@ -239,6 +281,13 @@ impl RequestBuilder {
             http::header::CONTENT_TYPE,
             HeaderValue::from_static(content_type),
         );
+    }
+
+    fn note_secrets(&mut self, secrets: &[secrecy::SecretString]) {
+        use secrecy::ExposeSecret as _;
+        for secret in secrets {
+            self.redactor.add(secret.expose_secret());
+        }
     }
 
     fn fail(&mut self, err: Error) {
@@ -288,6 +337,12 @@ impl RequestBuilder {
             return Err(problem);
         }
         let url = self.url()?;
+        for value in self.headers.values().filter(|value| value.is_sensitive()) {
+            if let Ok(value) = value.to_str() {
+                self.redactor.add_header(value);
+            }
+        }
+        let redactor = Arc::new(std::mem::take(&mut self.redactor));
         let inner = self.transport.inner.clone();
         let retry = &inner.retry;
         let mut delays = retry.backoff_delays();
@@ -298,7 +353,7 @@ impl RequestBuilder {
             if let Some(limit) = &inner.rate_limit {
                 limit.acquire().await;
             }
-            let outcome = self.attempt(&url).await;
+            let outcome = self.attempt(&url, &redactor).await;
             let (retry_after, outcome) = match outcome {
                 Ok(response) => {
                     tracing::Span::current().record("status", response.status.as_u16());
@@ -339,7 +394,7 @@ impl RequestBuilder {
         }
     }
 
-    async fn attempt(&self, url: &Url) -> Result<Response, Failure> {
+    async fn attempt(&self, url: &Url, redactor: &Arc<Redactor>) -> Result<Response, Failure> {
         let inner = &self.transport.inner;
         let mut request = inner
             .http
@@ -357,13 +412,15 @@ impl RequestBuilder {
         })?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
-        let body = read_capped(response, inner.max_response_bytes, self.sensitive).await?;
+        let body =
+            read_capped(response, inner.max_response_bytes, self.sensitive, redactor).await?;
         Ok(Response {
             status,
             headers,
             body,
             route: self.route,
             sensitive: self.sensitive,
+            redactor: redactor.clone(),
         })
     }
 }
@@ -405,13 +462,17 @@ async fn read_capped(
     mut response: reqwest::Response,
     cap: usize,
     sensitive: bool,
+    redactor: &Redactor,
 ) -> Result<Bytes, Failure> {
     let status = response.status();
     let too_large = |len: u64, start: &[u8]| {
         let err = if sensitive {
             Error::decode_withheld(Some(status), start.len())
         } else {
-            Error::decode(Some(status), start)
+            Error::decode(
+                Some(status),
+                &redactor.redact_start(start, crate::error::SNIPPET_LIMIT),
+            )
         };
         Failure {
             not_sent: false,
