@@ -360,6 +360,17 @@ impl From<ErrorKind> for Error {
     }
 }
 
+/// A duration for people: `30 s`, `1.5 s`, `250 ms`.
+pub(crate) fn seconds(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        format!("{} ms", duration.as_millis())
+    } else if duration.subsec_millis() == 0 {
+        format!("{} s", duration.as_secs())
+    } else {
+        format!("{:.1} s", duration.as_secs_f64())
+    }
+}
+
 /// Cuts `text` to at most [`SNIPPET_LIMIT`] bytes on a character boundary.
 pub(crate) fn truncate(text: &str) -> &str {
     if text.len() <= SNIPPET_LIMIT {

@@ -42,12 +42,14 @@ pub use redact::REDACTED;
 pub(crate) use redact::Redactor;
 pub use request::RequestBuilder;
 pub use response::{ErrorDecoder, Response, default_error};
-pub use retry::{RetryPolicy, Sleeper, TokioSleeper, parse_retry_after};
+pub use retry::{RetryPolicy, Sleeper, TokioSleeper, parse_retry_after, retryable_status};
 
 /// The default cap on a response body: 4 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 /// The default time a request may take, answer included: 30 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default time a whole call may take, retries and their waits included: 60 s.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
 
 /// A service's HTTP transport. Cheap to clone: clones share the connection pool and the
 /// rate limiter.
@@ -62,6 +64,7 @@ pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) user_agent: http::HeaderValue,
     pub(crate) timeout: Duration,
+    pub(crate) deadline: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) rate_limit: Option<RateLimit>,
     pub(crate) max_response_bytes: usize,
@@ -146,6 +149,7 @@ impl fmt::Debug for Transport {
             .field("service", &self.inner.service)
             .field("base_url", &self.inner.base_url.as_str())
             .field("timeout", &self.inner.timeout)
+            .field("deadline", &self.inner.deadline)
             .field("retry", &self.inner.retry)
             .field("rate_limit", &self.inner.rate_limit)
             .field("max_response_bytes", &self.inner.max_response_bytes)
@@ -208,6 +212,8 @@ impl TransportBuilder {
         /// How long a request may take, answer included (default 30 s). Requests can override
         /// it.
         timeout,
+        /// How long a call may take in all, retries and their waits included (default 60 s).
+        deadline,
         /// The retry policy (default: [`RetryPolicy::default`]).
         retry,
         /// A client-side rate limit every request waits for (default: none).
@@ -265,6 +271,11 @@ impl TransportBuilder {
         if !url.username().is_empty() || url.password().is_some() {
             return Err(invalid("the base url must not hold credentials".into()));
         }
+        if options.deadline.is_zero() || options.timeout.is_zero() {
+            return Err(invalid(
+                "the timeout and the deadline must not be zero".into(),
+            ));
+        }
         let user_agent = options
             .user_agent
             .unwrap_or_else(|| concat!("omniauth-types/", env!("CARGO_PKG_VERSION")).to_owned());
@@ -285,6 +296,7 @@ impl TransportBuilder {
                 http,
                 user_agent,
                 timeout: options.timeout,
+                deadline: options.deadline,
                 retry: options.retry,
                 rate_limit: options.rate_limit,
                 max_response_bytes: self.max_response_bytes,

@@ -12,8 +12,9 @@ use tracing::Instrument as _;
 use url::Url;
 
 use super::redact::Redactor;
+use super::retry::{Budget, retryable_status};
 use super::{Response, Transport};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result, seconds};
 use crate::secret::{SecretValue, capture};
 use crate::session::Session;
 
@@ -346,25 +347,43 @@ impl RequestBuilder {
         let inner = self.transport.inner.clone();
         let retry = &inner.retry;
         let mut delays = retry.backoff_delays();
+        let mut budget = Budget::start(inner.deadline);
         let mut attempts = 0_u32;
         loop {
             attempts += 1;
             tracing::Span::current().record("attempts", attempts);
             if let Some(limit) = &inner.rate_limit {
-                limit.acquire().await;
+                if tokio::time::timeout(budget.remaining(), limit.acquire())
+                    .await
+                    .is_err()
+                {
+                    return Err(Error::new(ErrorKind::RateLimited { retry_after: None })
+                        .with_message(format!(
+                            "the call's {} deadline passed waiting for the client-side rate limit",
+                            seconds(inner.deadline)
+                        )));
+                }
             }
-            let outcome = self.attempt(&url, &redactor).await;
+            let left = budget.remaining();
+            let per_try = self.timeout.unwrap_or(inner.timeout).min(left);
+            let outcome = tokio::time::timeout(left, self.attempt(&url, &redactor, per_try))
+                .await
+                .unwrap_or_else(|elapsed| {
+                    // The try itself is bounded by `per_try`; this catches what is not (a body
+                    // that trickles in past the deadline).
+                    Err(Failure {
+                        not_sent: false,
+                        answered: true,
+                        error: Error::transport(elapsed).with_message(format!(
+                            "the call's {} deadline passed",
+                            seconds(inner.deadline)
+                        )),
+                    })
+                });
             let (retry_after, outcome) = match outcome {
                 Ok(response) => {
                     tracing::Span::current().record("status", response.status.as_u16());
-                    let retryable_status = matches!(
-                        response.status,
-                        StatusCode::TOO_MANY_REQUESTS
-                            | StatusCode::BAD_GATEWAY
-                            | StatusCode::SERVICE_UNAVAILABLE
-                            | StatusCode::GATEWAY_TIMEOUT
-                    );
-                    if !(retryable_status && self.idempotent && !self.login) {
+                    if !(retryable_status(response.status) && self.idempotent && !self.login) {
                         return Ok(response);
                     }
                     (response.retry_after(), Ok(response))
@@ -384,24 +403,34 @@ impl RequestBuilder {
             let Some(wait) = retry.delay_before_retry(backoff, retry_after) else {
                 return outcome;
             };
+            // A wait that would pass the deadline is not waited: the caller hears now (a 429
+            // becomes `RateLimited` with the server's wait).
+            if wait >= budget.remaining() {
+                return outcome;
+            }
             match &outcome {
                 Ok(response) => {
                     tracing::debug!(status = response.status.as_u16(), ?wait, "retrying");
                 }
                 Err(err) => tracing::debug!(error = %err, ?wait, "retrying"),
             }
-            retry.sleep(wait).await;
+            budget.sleep(retry, wait).await;
         }
     }
 
-    async fn attempt(&self, url: &Url, redactor: &Arc<Redactor>) -> Result<Response, Failure> {
+    async fn attempt(
+        &self,
+        url: &Url,
+        redactor: &Arc<Redactor>,
+        timeout: Duration,
+    ) -> Result<Response, Failure> {
         let inner = &self.transport.inner;
         let mut request = inner
             .http
             .request(self.method.clone(), url.clone())
             .headers(self.headers.clone())
             .header(http::header::USER_AGENT, inner.user_agent.clone())
-            .timeout(self.timeout.unwrap_or(inner.timeout));
+            .timeout(timeout);
         if let Some(body) = &self.body {
             request = request.body(body.clone());
         }
