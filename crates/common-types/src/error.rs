@@ -328,7 +328,8 @@ impl fmt::Display for Error {
             write!(f, ": body starts \"{}\"", sanitize(snippet))?;
         }
         if let (None, Some(source)) = (&self.message, &self.source) {
-            write!(f, ": {}", sanitize(&source.to_string()))?;
+            let source: &(dyn std::error::Error + 'static) = source.as_ref();
+            write!(f, ": {}", sanitize(&crate::transport::cause_chain(source)))?;
         }
         Ok(())
     }
@@ -469,6 +470,27 @@ mod tests {
             assert!(text.contains(r"\u{1b}[31mred"), "{text}");
             assert!(text.contains(r"\u{d}\u{a}forged"), "{text}");
         }
+    }
+
+    #[test]
+    fn display_names_the_whole_cause_chain() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl fmt::Display for Outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("error sending request")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let err = Error::transport(Outer(std::io::Error::other("connection refused")));
+        assert_eq!(
+            err.to_string(),
+            "transport error: error sending request: connection refused"
+        );
     }
 
     #[test]

@@ -130,7 +130,9 @@ async fn a_hanging_server_fails_by_the_deadline_not_after_every_try() {
     let server = Server::start(Behaviour::Hang).await;
     let transport = transport(&server, Duration::from_secs(1), RetryPolicy::default());
     let started = Instant::now();
-    let err = bounded(transport.get("/hang").send_raw()).await.unwrap_err();
+    let err = bounded(transport.get("/hang").send_raw())
+        .await
+        .unwrap_err();
     let took = started.elapsed();
     assert_eq!(err.kind(), &ErrorKind::Transport, "{err}");
     assert!(err.is_timeout(), "{err}");
@@ -143,7 +145,9 @@ async fn a_trickling_body_fails_by_the_deadline() {
     let server = Server::start(Behaviour::Trickle).await;
     let transport = transport(&server, Duration::from_secs(1), RetryPolicy::none());
     let started = Instant::now();
-    let err = bounded(transport.get("/trickle").send_raw()).await.unwrap_err();
+    let err = bounded(transport.get("/trickle").send_raw())
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Transport, "{err}");
     assert!(err.is_timeout(), "{err}");
     assert!(started.elapsed() < Duration::from_secs(4));
@@ -173,11 +177,19 @@ async fn a_retry_after_past_the_deadline_is_not_waited() {
 async fn a_slow_429_ends_within_the_deadline() {
     let server = Server::start(Behaviour::TooMany("1")).await;
     let deadline = Duration::from_millis(1500);
-    let transport = transport(&server, deadline, RetryPolicy::default().with_max_retries(5));
+    let transport = transport(
+        &server,
+        deadline,
+        RetryPolicy::default().with_max_retries(5),
+    );
     let started = Instant::now();
     let err = bounded(transport.get("/limited").send()).await.unwrap_err();
     assert_eq!(err.retry_after(), Some(Duration::from_secs(1)), "{err}");
-    assert_eq!(server.hits(), 2, "one wait of 1 s fits in 1.5 s, two do not");
+    assert_eq!(
+        server.hits(),
+        2,
+        "one wait of 1 s fits in 1.5 s, two do not"
+    );
     assert!(started.elapsed() < deadline + Duration::from_secs(2));
 }
 

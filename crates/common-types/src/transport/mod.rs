@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+mod cause;
 mod limit;
 mod options;
 mod redact;
@@ -36,6 +37,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 
+pub(crate) use cause::chain as cause_chain;
 pub use limit::RateLimit;
 pub use options::TransportOptions;
 pub use redact::REDACTED;

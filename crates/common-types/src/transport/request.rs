@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 use url::Url;
 
+use super::cause::{TryLimit, transport_error};
 use super::redact::Redactor;
 use super::retry::{Budget, retryable_status};
 use super::{Response, Transport};
@@ -365,8 +366,12 @@ impl RequestBuilder {
                 }
             }
             let left = budget.remaining();
-            let per_try = self.timeout.unwrap_or(inner.timeout).min(left);
-            let outcome = tokio::time::timeout(left, self.attempt(&url, &redactor, per_try))
+            let timeout = self.timeout.unwrap_or(inner.timeout);
+            let limit = TryLimit {
+                timeout: timeout.min(left),
+                deadline: (left < timeout).then_some(inner.deadline),
+            };
+            let outcome = tokio::time::timeout(left, self.attempt(&url, &redactor, limit))
                 .await
                 .unwrap_or_else(|elapsed| {
                     // The try itself is bounded by `per_try`; this catches what is not (a body
@@ -422,7 +427,7 @@ impl RequestBuilder {
         &self,
         url: &Url,
         redactor: &Arc<Redactor>,
-        timeout: Duration,
+        limit: TryLimit,
     ) -> Result<Response, Failure> {
         let inner = &self.transport.inner;
         let mut request = inner
@@ -430,19 +435,25 @@ impl RequestBuilder {
             .request(self.method.clone(), url.clone())
             .headers(self.headers.clone())
             .header(http::header::USER_AGENT, inner.user_agent.clone())
-            .timeout(timeout);
+            .timeout(limit.timeout);
         if let Some(body) = &self.body {
             request = request.body(body.clone());
         }
         let mut response = request.send().await.map_err(|err| Failure {
             not_sent: err.is_connect(),
             answered: false,
-            error: Error::transport(err.without_url()),
+            error: transport_error(err, limit),
         })?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
-        let body =
-            read_capped(response, inner.max_response_bytes, self.sensitive, redactor).await?;
+        let body = read_capped(
+            response,
+            inner.max_response_bytes,
+            self.sensitive,
+            redactor,
+            limit,
+        )
+        .await?;
         Ok(Response {
             status,
             headers,
@@ -492,6 +503,7 @@ async fn read_capped(
     cap: usize,
     sensitive: bool,
     redactor: &Redactor,
+    limit: TryLimit,
 ) -> Result<Bytes, Failure> {
     let status = response.status();
     let too_large = |len: u64, start: &[u8]| {
@@ -540,7 +552,7 @@ async fn read_capped(
             Ok(None) => return Ok(first.unwrap_or_else(|| body.freeze())),
             Err(err) => {
                 return Err(Failure::from(
-                    Error::transport(err.without_url()).with_status(status),
+                    transport_error(err, limit).with_status(status),
                 ));
             }
         }
