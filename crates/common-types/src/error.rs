@@ -274,11 +274,15 @@ impl Error {
     }
 
     /// Whether the same request may succeed if sent again later: rate limits, transport
-    /// failures, and the server errors 500, 502, 503 and 504.
+    /// failures, and the answers 502, 503 and 504, exactly what the transport itself retries
+    /// ([`retryable_status`](crate::transport::retryable_status)). A 500 is not: it is
+    /// usually the server failing on this very request.
     pub fn is_retryable(&self) -> bool {
         match &self.kind {
             ErrorKind::RateLimited { .. } | ErrorKind::Transport => true,
-            ErrorKind::Api { status, .. } => matches!(status, 500 | 502 | 503 | 504),
+            ErrorKind::Api { status, .. } => {
+                StatusCode::from_u16(*status).is_ok_and(crate::transport::retryable_status)
+            }
             _ => false,
         }
     }
@@ -491,6 +495,19 @@ mod tests {
             err.to_string(),
             "transport error: error sending request: connection refused"
         );
+    }
+
+    #[test]
+    fn is_retryable_agrees_with_the_transport() {
+        for code in 100..=599 {
+            let status = StatusCode::from_u16(code).unwrap();
+            assert_eq!(
+                Error::api(status, "").is_retryable(),
+                crate::transport::retryable_status(status),
+                "status {code}"
+            );
+        }
+        assert!(!Error::api(StatusCode::INTERNAL_SERVER_ERROR, "").is_retryable());
     }
 
     #[test]
