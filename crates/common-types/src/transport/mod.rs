@@ -64,6 +64,9 @@ pub(crate) struct Inner {
     pub(crate) service: &'static str,
     pub(crate) base_url: Url,
     pub(crate) http: reqwest::Client,
+    /// Whether the client is known not to follow redirects; secrets go only through such a
+    /// client.
+    pub(crate) redirects_refused: bool,
     pub(crate) user_agent: http::HeaderValue,
     pub(crate) timeout: Duration,
     pub(crate) deadline: Duration,
@@ -205,8 +208,10 @@ impl TransportBuilder {
 
     crate::transport_setters! { options:
         /// Sends through this `reqwest` client (for proxies, custom TLS roots). Build it with
-        /// `redirect(reqwest::redirect::Policy::none())`: auth endpoints must not follow
-        /// redirects.
+        /// `redirect(reqwest::redirect::Policy::none())`: through a client that follows
+        /// redirects, a request carrying a secret (a login, an auth header, a secret body
+        /// field) is refused with `InvalidInput` before it is sent, since a redirect would
+        /// carry its headers and, for 307/308, its body to wherever the server points.
         http_client,
         /// The `User-Agent` header; by default `omniauth-types/<version>`, and service crates
         /// set their own name and version.
@@ -283,19 +288,26 @@ impl TransportBuilder {
             .unwrap_or_else(|| concat!("omniauth-types/", env!("CARGO_PKG_VERSION")).to_owned());
         let user_agent = http::HeaderValue::try_from(user_agent)
             .map_err(|_| invalid("the user agent is not a valid header value".into()))?;
-        let http = match options.http_client {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(Duration::from_secs(10))
-                .build()
-                .map_err(|err| Error::transport(err).with_service(service))?,
+        let (http, redirects_refused) = match options.http_client {
+            Some(client) => {
+                let refuses = refuses_redirects(&client);
+                (client, refuses)
+            }
+            None => (
+                reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .connect_timeout(Duration::from_secs(10))
+                    .build()
+                    .map_err(|err| Error::transport(err).with_service(service))?,
+                true,
+            ),
         };
         Ok(Transport {
             inner: Arc::new(Inner {
                 service,
                 base_url: self.base_url,
                 http,
+                redirects_refused,
                 user_agent,
                 timeout: options.timeout,
                 deadline: options.deadline,
@@ -315,6 +327,17 @@ impl fmt::Debug for TransportBuilder {
             .field("base_url", &self.base_url.as_str())
             .finish_non_exhaustive()
     }
+}
+
+/// Whether `client` is built with `redirect(Policy::none())`. reqwest offers no accessor: its
+/// `Debug` names a policy other than the default, and `Policy(None)` is the one that follows
+/// nothing. Anything else, an unknown form included, counts as following: a secret is then
+/// refused rather than sent where a redirect may take it (a test pins the form).
+fn refuses_redirects(client: &reqwest::Client) -> bool {
+    let debug = format!("{client:?}");
+    ["redirect_policy: \"Policy(None)\"", "redirect_policy: Policy(None)"]
+        .iter()
+        .any(|form| debug.contains(form))
 }
 
 /// Whether the URL's host is on this machine (`localhost`, 127.0.0.0/8, `::1`).
@@ -373,6 +396,21 @@ mod tests {
             Transport::builder("test", "not a url").unwrap_err().kind(),
             &ErrorKind::InvalidInput
         );
+    }
+
+    #[test]
+    fn only_a_client_that_follows_no_redirect_is_trusted_with_secrets() {
+        let none = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let limited = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::limited(3))
+            .build()
+            .unwrap();
+        assert!(refuses_redirects(&none), "{none:?}");
+        assert!(!refuses_redirects(&limited));
+        assert!(!refuses_redirects(&reqwest::Client::new()));
     }
 
     #[test]

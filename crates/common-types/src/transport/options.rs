@@ -60,8 +60,9 @@ impl Default for TransportOptions {
 
 impl TransportOptions {
     /// Sends through this `reqwest` client (for proxies, custom TLS roots) instead of one the
-    /// transport builds. Build it with `redirect(reqwest::redirect::Policy::none())`: auth
-    /// endpoints must not follow redirects.
+    /// transport builds. Build it with `redirect(reqwest::redirect::Policy::none())`: through a
+    /// client that follows redirects, every request carrying a secret (a login, an auth
+    /// header, a secret body field) is refused with `InvalidInput` before it is sent.
     ///
     /// ```
     /// use omniauth_types::reqwest;

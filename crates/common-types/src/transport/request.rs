@@ -346,6 +346,12 @@ impl RequestBuilder {
         }
         let redactor = Arc::new(std::mem::take(&mut self.redactor));
         let inner = self.transport.inner.clone();
+        if !inner.redirects_refused && (self.login || !redactor.is_empty()) {
+            return Err(Error::invalid_input(
+                "refusing to send a secret through an http client that follows redirects: \
+                 build it with redirect(reqwest::redirect::Policy::none())",
+            ));
+        }
         let retry = &inner.retry;
         let mut delays = retry.backoff_delays();
         let mut budget = Budget::start(inner.deadline);
