@@ -54,7 +54,10 @@ async fn secrets_are_refused_through_a_client_that_follows_redirects() {
     let token = AccessToken::new("tok-never-sent");
     let err = transport
         .get("/me")
-        .secret_header(http::header::HeaderName::from_static("x-session-token"), &token)
+        .secret_header(
+            http::header::HeaderName::from_static("x-session-token"),
+            &token,
+        )
         .send_raw()
         .await
         .unwrap_err();
@@ -105,5 +108,9 @@ async fn a_client_that_follows_no_redirect_carries_secrets_and_stops_at_a_redire
         .unwrap();
     assert_eq!(answer.status(), 307);
     assert_eq!(hits.load(Ordering::SeqCst), 1);
-    assert_eq!(elsewhere_hits.load(Ordering::SeqCst), 0, "the body stayed home");
+    assert_eq!(
+        elsewhere_hits.load(Ordering::SeqCst),
+        0,
+        "the body stayed home"
+    );
 }

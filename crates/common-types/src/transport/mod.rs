@@ -335,9 +335,12 @@ impl fmt::Debug for TransportBuilder {
 /// refused rather than sent where a redirect may take it (a test pins the form).
 fn refuses_redirects(client: &reqwest::Client) -> bool {
     let debug = format!("{client:?}");
-    ["redirect_policy: \"Policy(None)\"", "redirect_policy: Policy(None)"]
-        .iter()
-        .any(|form| debug.contains(form))
+    [
+        "redirect_policy: \"Policy(None)\"",
+        "redirect_policy: Policy(None)",
+    ]
+    .iter()
+    .any(|form| debug.contains(form))
 }
 
 /// Whether the URL's host is on this machine (`localhost`, 127.0.0.0/8, `::1`).
