@@ -42,10 +42,9 @@ impl EchoServer {
                     };
                     log.lock().unwrap().push(request.clone());
                     let (status, body) = match echo {
-                        Echo::Json(status) => (
-                            status,
-                            serde_json::json!({ "error": request }).to_string(),
-                        ),
+                        Echo::Json(status) => {
+                            (status, serde_json::json!({ "error": request }).to_string())
+                        }
                         Echo::Plain(status) => (status, request),
                     };
                     let answer = format!(

@@ -36,6 +36,12 @@ async fn server(answer: String) -> (String, Arc<AtomicUsize>) {
     (base_url, hits)
 }
 
+#[derive(serde::Serialize)]
+struct Login<'a> {
+    #[serde(serialize_with = "omniauth_types::secret::serialize_exposed")]
+    password: &'a Password,
+}
+
 const OK: &str = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
 
 fn transport(base_url: &str, http: reqwest::Client) -> Transport {
@@ -91,11 +97,6 @@ async fn a_client_that_follows_no_redirect_carries_secrets_and_stops_at_a_redire
         .build()
         .unwrap();
     let transport = transport(&base_url, http);
-    #[derive(serde::Serialize)]
-    struct Login<'a> {
-        #[serde(serialize_with = "omniauth_types::secret::serialize_exposed")]
-        password: &'a Password,
-    }
     let password = Password::new("hunter2-redirected");
     let answer = transport
         .post("/login")

@@ -39,10 +39,11 @@ fn describe(err: &reqwest::Error, limit: TryLimit) -> String {
     }
     let mut source: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<io::Error>() {
-            if let Some(words) = io_words(io.kind()) {
-                return words.to_owned();
-            }
+        if let Some(words) = cause
+            .downcast_ref::<io::Error>()
+            .and_then(|io| io_words(io.kind()))
+        {
+            return words.to_owned();
         }
         let text = cause.to_string();
         if let Some(words) = hyper_words(&text) {

@@ -359,17 +359,17 @@ impl RequestBuilder {
         loop {
             attempts += 1;
             tracing::Span::current().record("attempts", attempts);
-            if let Some(limit) = &inner.rate_limit {
-                if tokio::time::timeout(budget.remaining(), limit.acquire())
+            if let Some(limit) = &inner.rate_limit
+                && tokio::time::timeout(budget.remaining(), limit.acquire())
                     .await
                     .is_err()
-                {
-                    return Err(Error::new(ErrorKind::RateLimited { retry_after: None })
-                        .with_message(format!(
-                            "the call's {} deadline passed waiting for the client-side rate limit",
-                            seconds(inner.deadline)
-                        )));
-                }
+            {
+                return Err(
+                    Error::new(ErrorKind::RateLimited { retry_after: None }).with_message(format!(
+                        "the call's {} deadline passed waiting for the client-side rate limit",
+                        seconds(inner.deadline)
+                    )),
+                );
             }
             let left = budget.remaining();
             let timeout = self.timeout.unwrap_or(inner.timeout);
