@@ -386,7 +386,7 @@ impl RequestBuilder {
                         not_sent: false,
                         answered: true,
                         error: Error::transport(elapsed).with_message(format!(
-                            "the call's {} deadline passed",
+                            "timed out: the call's {} deadline passed",
                             seconds(inner.deadline)
                         )),
                     })
