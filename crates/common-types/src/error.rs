@@ -319,7 +319,12 @@ impl fmt::Display for Error {
             retry_after: Some(wait),
         } = self.kind
         {
-            write!(f, " (retry after {}s)", wait.as_secs_f32())?;
+            // A server may ask for centuries (or overflow a u64): say so, not a 20-digit number.
+            if wait >= Duration::from_secs(365 * 24 * 3600) {
+                f.write_str(" (retry after more than a year)")?;
+            } else {
+                write!(f, " (retry after {}s)", wait.as_secs_f32())?;
+            }
         }
         if let Some(status) = self.status {
             write!(f, " (status {})", status.as_u16())?;
@@ -446,6 +451,13 @@ mod tests {
         assert_eq!(err.retry_after(), Some(Duration::from_secs(3)));
         assert!(err.is_retryable());
         assert_eq!(err.to_string(), "rate limited (retry after 3s)");
+        let forever = Error::new(ErrorKind::RateLimited {
+            retry_after: Some(Duration::from_secs(u64::MAX)),
+        });
+        assert_eq!(
+            forever.to_string(),
+            "rate limited (retry after more than a year)"
+        );
     }
 
     #[test]
