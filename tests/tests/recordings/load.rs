@@ -127,7 +127,7 @@ pub fn wire_txt(path: &Path) -> Vec<Exchange> {
     let mut in_body = false;
     for line in read(path).lines() {
         if let Some(heading) = line.strip_prefix("##### ") {
-            step = heading.to_owned();
+            heading.clone_into(&mut step);
             part = Part::None;
             in_body = false;
         } else if let Some(rest) = line.strip_prefix("--> ") {
@@ -309,7 +309,11 @@ fn messages(stream: &str) -> Vec<(usize, String, String)> {
     let mut out = Vec::new();
     let mut rest = stream.trim_start_matches(['\r', '\n']);
     while !rest.is_empty() {
-        let Some(end) = rest.find("\r\n\r\n").map(|i| (i, 4)).or_else(|| rest.find("\n\n").map(|i| (i, 2))) else {
+        let Some(end) = rest
+            .find("\r\n\r\n")
+            .map(|i| (i, 4))
+            .or_else(|| rest.find("\n\n").map(|i| (i, 2)))
+        else {
             break;
         };
         let head = rest[..end.0].replace('\r', "");
