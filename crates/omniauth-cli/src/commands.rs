@@ -36,7 +36,11 @@ impl Out {
 /// `omniauth login`.
 pub async fn login(args: LoginArgs, store: FileStore, out: Out) -> Result<()> {
     let service: Service = args.service.into();
-    let authenticator = new_session_authenticator(service, args.base_url.as_deref(), args.dialect)?;
+    let authenticator = if service == Service::Resonite && args.dialect == DialectArg::Auto {
+        resonite_authenticator(&store, &args.account, args.base_url.as_deref())?
+    } else {
+        new_session_authenticator(service, args.base_url.as_deref(), args.dialect)?
+    };
     let mut credentials = Credentials::default();
     if let Some(username) = &args.username {
         credentials = credentials.with_username(username);
@@ -242,6 +246,22 @@ fn new_session_authenticator(
         .dialect(fixed)
         .build()?;
     Ok(Box::new(burgerauth::BurgerauthAuthenticator::new(client)))
+}
+
+/// Resonite's authenticator with the account's lasting device (see [`crate::device`]).
+fn resonite_authenticator(
+    store: &FileStore,
+    account: &str,
+    base_url: Option<&str>,
+) -> Result<Box<dyn Authenticator>> {
+    let url = base_url
+        .or(Service::Resonite.default_base_url())
+        .unwrap_or_default();
+    let device = crate::device::for_account(store.path(), account)?;
+    let client = omniauth::resonite::Client::new(url)?;
+    Ok(Box::new(
+        omniauth::resonite::ResoniteAuthenticator::new(client).with_device(device),
+    ))
 }
 
 /// A manager for the stored session, with the authenticator rebuilt from the stored base URL.

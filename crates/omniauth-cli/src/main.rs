@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod demo;
+mod device;
 mod input;
 mod output;
 mod store;
