@@ -281,6 +281,29 @@ impl Burgerauth {
         self.emu.session_count()
     }
 
+    /// The server's clock, unix seconds (the system clock plus
+    /// [`BurgerauthBuilder::clock_offset_secs`] and every [`Burgerauth::advance_clock`]).
+    pub fn now(&self) -> i64 {
+        self.emu.now()
+    }
+
+    /// Moves the server's clock by `seconds` (negative: back), for expiries and the age of
+    /// hashcash stamps, without waiting.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use omniauth_testkit::burgerauth::Burgerauth;
+    ///
+    /// let server = Burgerauth::builder().start().await?;
+    /// let before = server.now();
+    /// server.advance_clock(3_600);
+    /// assert!(server.now() >= before + 3_600);
+    /// # Ok(()) }
+    /// ```
+    pub fn advance_clock(&self, seconds: i64) {
+        self.emu.advance_clock(seconds);
+    }
+
     /// Signs any claims as a 1.3 token with the server's key (header `alg` `EdDSA`, `kid`
     /// `burgerauth`), to test how clients treat forged or expired tokens.
     pub fn sign_jwt(&self, claims: &serde_json::Value) -> String {

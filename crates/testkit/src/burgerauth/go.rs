@@ -18,7 +18,7 @@ use super::wire::{self, Object, error, go_object, str_field};
 type Emulator = State<Arc<Emu>>;
 
 pub(super) fn router(emu: Arc<Emu>) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/api/signup", post(signup))
         .route("/api/login", post(login))
         .route("/api/changepassword", post(change_password))
@@ -60,8 +60,11 @@ pub(super) fn router(emu: Arc<Emu>) -> Router {
         // `POST /userinfo` → 404 `text/plain`).
         .fallback(|| async { not_found() })
         .method_not_allowed_fallback(|| async { not_found() })
+        .with_state(emu);
+    // Outermost, so it sees every answer, the method routers' own included.
+    Router::new()
+        .fallback_service(routes)
         .layer(axum::middleware::from_fn(wire::go_cors))
-        .with_state(emu)
 }
 
 /// gin's 404: `text/plain` without a charset.

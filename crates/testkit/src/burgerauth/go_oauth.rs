@@ -210,7 +210,7 @@ struct TokenFacts {
 fn read_token(emu: &Emu, token: &str) -> Result<TokenFacts, Response> {
     let claims = emu
         .keys
-        .verify(token)
+        .verify(token, emu.now())
         .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "Malformed token"))?;
     let session = claims.get("session").and_then(Value::as_str);
     let exp = claims.get("exp").and_then(Value::as_f64);

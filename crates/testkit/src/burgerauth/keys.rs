@@ -5,8 +5,17 @@ use std::fmt;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair as _};
 use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+
+/// Go's `base64.RawURLEncoding`: no padding, trailing bits not checked.
+const LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone),
+);
 
 /// The key pair (PKCS#8 for signing, the raw public half for the JWKS).
 pub(crate) struct Keys {
@@ -51,19 +60,37 @@ impl Keys {
         jsonwebtoken::encode(&header, claims, &self.encoding).unwrap_or_default()
     }
 
-    /// The claims of a token signed by this key and not expired, or `None` ("Malformed
-    /// token"). The audience is not checked here, as on the real server.
-    pub fn verify(&self, token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    /// The claims of a token signed by this key and not expired at `now` (the emulator's
+    /// clock), or `None` ("Malformed token"). The audience is not checked here, as on the
+    /// real server.
+    ///
+    /// The signature is decoded as Go's `base64.RawURLEncoding` does, ignoring the unused
+    /// low bits of its last character (recordings: `tamper_signature_last_char`, `A` → `B`,
+    /// accepted by the server).
+    pub fn verify(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Option<serde_json::Map<String, serde_json::Value>> {
+        let (signed, signature) = token.rsplit_once('.')?;
+        let signature = LENIENT.decode(signature).ok()?;
+        let token = format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature));
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.validate_aud = false;
-        validation.leeway = 0;
+        validation.validate_exp = false;
         validation.required_spec_claims.clear();
-        jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
-            token,
+        let claims = jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
+            &token,
             &self.decoding,
             &validation,
         )
-        .ok()
-        .map(|data| data.claims)
+        .ok()?
+        .claims;
+        // `exp` is checked against the emulator's clock, which a test may have moved.
+        match claims.get("exp").and_then(serde_json::Value::as_f64) {
+            #[allow(clippy::cast_precision_loss)] // Unix seconds fit a float's mantissa.
+            Some(exp) if exp < now as f64 => None,
+            _ => Some(claims),
+        }
     }
 }

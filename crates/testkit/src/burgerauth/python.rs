@@ -28,7 +28,7 @@ pub(super) fn router(emu: Arc<Emu>) -> Router {
         // HEAD (`b451473`): the route is GET-only; Quart answers a POST with its HTML 405.
         _ => get(python_oauth::authorize_get).post(|| async { python_oauth::quart_405() }),
     };
-    Router::new()
+    let routes = Router::new()
         .route("/api/signup", post(signup))
         .route("/api/login", post(login))
         .route("/api/userinfo", post(userinfo))
@@ -49,8 +49,11 @@ pub(super) fn router(emu: Arc<Emu>) -> Router {
         .fallback(|| async { empty(StatusCode::NOT_FOUND) })
         // The routes take GET and POST but only handle POST: a GET returns nothing → 500.
         .method_not_allowed_fallback(|| async { failed() })
+        .with_state(emu);
+    // Outermost, so it sees every answer, the method routers' own included.
+    Router::new()
+        .fallback_service(routes)
         .layer(axum::middleware::from_fn(wire::python_cors))
-        .with_state(emu)
 }
 
 /// Every handled error of 1.2: the status and `{}` (`application/json`, no charset).

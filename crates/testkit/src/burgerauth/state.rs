@@ -2,6 +2,7 @@
 //! (in memory, lost on restart).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rand::RngCore as _;
@@ -137,7 +138,8 @@ pub(crate) struct Emu {
     pub behaviour: Behaviour,
     /// Whether the real servers' bugs are played ([`Behaviour::Real`]).
     pub real_bugs: bool,
-    clock_offset: i64,
+    /// Seconds added to the system clock (moved by [`Emu::advance_clock`]).
+    clock_offset: AtomicI64,
     pub service_name: String,
     pub key_id: String,
     pub token_lifetime: i64,
@@ -156,7 +158,7 @@ impl Emu {
             dialect: options.dialect,
             behaviour: options.behaviour,
             real_bugs: options.behaviour.plays_real_bugs(),
-            clock_offset: options.clock_offset_secs,
+            clock_offset: AtomicI64::new(options.clock_offset_secs),
             service_name: options.service_name.clone(),
             key_id: options.key_id.clone(),
             token_lifetime: options.token_lifetime_secs,
@@ -184,14 +186,19 @@ impl Emu {
 
     /// The server's clock, unix seconds.
     pub fn now(&self) -> i64 {
-        chrono::Utc::now().timestamp() + self.clock_offset
+        chrono::Utc::now().timestamp() + self.clock_offset.load(Ordering::Relaxed)
+    }
+
+    /// Moves the server's clock by `seconds` (negative: back).
+    pub fn advance_clock(&self, seconds: i64) {
+        self.clock_offset.fetch_add(seconds, Ordering::Relaxed);
     }
 
     /// The server's clock with its fraction (Python's `time.time()`).
     #[allow(clippy::cast_precision_loss)] // Unix seconds fit a float's mantissa.
     pub fn now_float(&self) -> f64 {
         let now = chrono::Utc::now();
-        (now.timestamp() + self.clock_offset) as f64
+        (now.timestamp() + self.clock_offset.load(Ordering::Relaxed)) as f64
             + f64::from(now.timestamp_subsec_micros()) / 1e6
     }
 

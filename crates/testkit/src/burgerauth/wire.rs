@@ -43,12 +43,13 @@ pub(super) fn html(body: &str) -> Response {
     reply(StatusCode::OK, "text/html; charset=utf-8", body.to_owned())
 }
 
-/// 1.3's 500 body, naming the failing step.
+/// 1.3's 500 body, naming the failing step (the text of HEAD `7758c8f`, recordings:
+/// `POST /api/listusers`).
 pub(super) fn internal(code: &str) -> Response {
     error(
         StatusCode::INTERNAL_SERVER_ERROR,
         &format!(
-            "Something went wrong on our end. Please report this bug at https://centrifuge.hectabit.org/Paperwork/Burgerauth and refer to the docs for more info. Your error code is: UNKNOWN-API-{code}"
+            "Something went wrong on our end. Please report this bug at https://concord.hectabit.org/hectabit/burgerauth and refer to the docs for more info. Your error code is: UNKNOWN-API-{code}"
         ),
     )
 }
@@ -62,7 +63,8 @@ pub(super) fn drop_connection() -> ! {
 }
 
 /// The Go server's global middleware: CORS headers on every answer, `OPTIONS` → 200 with no
-/// body and no content type (recordings: `OPTIONS /api/login`).
+/// body and no content type (recordings: `OPTIONS /api/login`). gin never sends `Allow`
+/// (axum's method routers add it to their own answers: taken off here, outermost).
 pub(super) async fn go_cors(request: Request, next: Next) -> Response {
     let mut response = if request.method() == Method::OPTIONS {
         let mut response = Response::new(Body::empty());
@@ -71,12 +73,14 @@ pub(super) async fn go_cors(request: Request, next: Next) -> Response {
     } else {
         next.run(request).await
     };
+    response.headers_mut().remove(header::ALLOW);
     add_cors(&mut response, "*, Authorization");
     response
 }
 
-/// The Python server's `after_request` CORS headers; Quart answers `OPTIONS` itself with an
-/// `Allow` list and an empty `text/html` body (recordings: `head-probes.txt`).
+/// The Python server's `after_request` CORS headers and Hypercorn's `server`; Quart answers
+/// `OPTIONS` itself with an `Allow` list and an empty `text/html` body (recordings:
+/// `head-probes.txt`).
 pub(super) async fn python_cors(request: Request, next: Next) -> Response {
     let mut response = if request.method() == Method::OPTIONS {
         let mut response = reply(StatusCode::OK, "text/html; charset=utf-8", "");
@@ -90,9 +94,19 @@ pub(super) async fn python_cors(request: Request, next: Next) -> Response {
             .insert(header::ALLOW, HeaderValue::from_static(allow));
         response
     } else {
-        next.run(request).await
+        let mut response = next.run(request).await;
+        // Quart lists `Allow` only on its own 405 (axum's method routers add it to the
+        // `500 {}` of a wrong method, which the real server answers without one).
+        if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+            response.headers_mut().remove(header::ALLOW);
+        }
+        response
     };
     add_cors(&mut response, "*");
+    // Hypercorn names itself on every answer (recordings: the POST-era relay log).
+    response
+        .headers_mut()
+        .insert(header::SERVER, HeaderValue::from_static("hypercorn-h11"));
     response
 }
 
