@@ -139,6 +139,15 @@ async fn resonite_login_and_token_echoes_are_redacted() {
         let err = client.login(&request).await.unwrap_err();
         assert_redacted(&err, &[PASSWORD, machine_id, totp]);
 
+        let recovery = "recovery-3e8b1f0c";
+        let request = LoginRequest::password(
+            LoginIdentifier::Username("alice".into()),
+            Password::new(PASSWORD),
+        )
+        .recovery_code(TotpCode::new(recovery));
+        let err = client.login(&request).await.unwrap_err();
+        assert_redacted(&err, &[PASSWORD, recovery]);
+
         let session = session(
             "resonite",
             TokenScheme::UserAuthorization {
@@ -172,6 +181,23 @@ async fn burgerauth_echoes_of_the_derived_hash_and_key_are_redacted() {
         let key = burgerauth_api::SecretKey::new(TOKEN);
         let err = client
             .userinfo(&client.session_for_key(&key))
+            .await
+            .unwrap_err();
+        assert_redacted(&err, &[TOKEN]);
+
+        // Fields exposed by hand, noted with `RequestBuilder::redact`.
+        let (code, verifier) = ("code-61d0a7e2c9", "verifier-b84c3f19d7e2a6");
+        let err = client
+            .exchange_code(
+                "app-1",
+                &burgerauth_api::AuthorizationCode::new(code),
+                &burgerauth_api::ClientAuth::Verifier(omniauth_types::PkceVerifier::new(verifier)),
+            )
+            .await
+            .unwrap_err();
+        assert_redacted(&err, &[code, verifier]);
+        let err = client
+            .unique_id(&AccessToken::new(TOKEN))
             .await
             .unwrap_err();
         assert_redacted(&err, &[TOKEN]);
