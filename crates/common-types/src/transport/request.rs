@@ -380,7 +380,7 @@ impl RequestBuilder {
             let outcome = tokio::time::timeout(left, self.attempt(&url, &redactor, limit))
                 .await
                 .unwrap_or_else(|elapsed| {
-                    // The try itself is bounded by `per_try`; this catches what is not (a body
+                    // The try itself is bounded by `limit.timeout`; this catches what is not (a body
                     // that trickles in past the deadline).
                     Err(Failure {
                         not_sent: false,
