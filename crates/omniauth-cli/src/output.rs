@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use omniauth::text::sanitize;
 use omniauth::{Error, ErrorKind, Session};
 use serde_json::{Value, json};
 
@@ -63,14 +64,21 @@ pub fn kind_name(err: &Error) -> &'static str {
     }
 }
 
-/// Reports `err` (stderr always; stdout too with `--json`) and returns the exit code.
+/// Reports `err` (stderr always; stdout too with `--json`) and returns the exit code. A
+/// timeout is said in the CLI's own words (kind `timeout`, exit code 8).
 pub fn fail(err: &Error, json_mode: bool) -> ExitCode {
-    eprintln!("error: {}: {err}", kind_name(err));
+    // `Error`'s Display already escapes server text and stays on one line.
+    let (kind, message) = if err.is_timeout() {
+        (
+            "timeout",
+            format!("the server did not answer in time ({err}); --timeout SECS waits longer"),
+        )
+    } else {
+        (kind_name(err), err.to_string())
+    };
+    eprintln!("error: {kind}: {message}");
     if json_mode {
-        println!(
-            "{}",
-            json!({"error": {"kind": kind_name(err), "message": err.to_string()}})
-        );
+        println!("{}", json!({"error": {"kind": kind, "message": message}}));
     }
     ExitCode::from(exit_code(err))
 }
@@ -117,12 +125,14 @@ pub fn session_json(service: &str, account: &str, session: &Session) -> Value {
     })
 }
 
-/// One line for people: service, account, user and expiry.
+/// One line for people: service, account, user and expiry. The user's name and id come from
+/// the server: control characters in them are shown escaped (`--json` keeps them exact).
 pub fn session_line(service: &str, account: &str, session: &Session) -> String {
     let user = match session.username() {
-        Some(name) => format!("{name} ({})", session.user_id()),
-        None => session.user_id().to_owned(),
+        Some(name) => format!("{} ({})", sanitize(name), sanitize(session.user_id())),
+        None => sanitize(session.user_id()),
     };
+    let account = sanitize(account);
     let expiry = match session.expires_at() {
         Some(at) if at <= chrono::Utc::now() => format!("expired {}", at.to_rfc3339()),
         Some(at) => format!("expires {}", at.to_rfc3339()),
