@@ -30,7 +30,7 @@ fn assert_terminal_safe(text: &str) {
 async fn escape_sequences_in_server_errors_are_shown_escaped_on_one_line() {
     let server = HostileServer::start(Hostile::Escapes).await;
     let (_dir, store) = temp_store();
-    for service in ["goscrobble", "burgerauth", "maillink"] {
+    for service in ["resonite", "goscrobble", "burgerauth", "maillink"] {
         let words = format!("login {service}");
         let mut args = argv(&words, &server.base_url, "alice", &["--password-stdin"]);
         if service == "maillink" {
@@ -100,4 +100,37 @@ async fn a_hanging_server_ends_at_the_timeout_in_the_clis_words() {
     let said = stderr(&login);
     assert!(said.starts_with("error: timeout: "), "{said}");
     assert!(said.contains("--timeout"), "{said}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_hostile_server_ends_the_cli_cleanly() {
+    let (_dir, store) = temp_store();
+    for kind in Hostile::ALL {
+        let server = HostileServer::start(kind).await;
+        let mut args = vec!["--timeout", "3"];
+        args.extend(argv(
+            "login goscrobble",
+            &server.base_url,
+            "alice",
+            &["--password-stdin"],
+        ));
+        let login = omniauth(&store, &args, PASSWORD).await;
+        let code = common::code(&login);
+        assert!(
+            (2..=8).contains(&code),
+            "{kind:?}: a documented failure code, not {code}: {}",
+            stderr(&login)
+        );
+        let said = stderr(&login);
+        assert_terminal_safe(&said);
+        assert_eq!(
+            said.trim_end().lines().count(),
+            1,
+            "{kind:?}: one line: {said}"
+        );
+        assert!(
+            stdout(&login).is_empty(),
+            "{kind:?}: nothing claimed on stdout"
+        );
+    }
 }
