@@ -18,7 +18,7 @@ pub use secret::{
     SessionSecret, TotpCode,
 };
 pub use session::{Session, StoredSession, TokenScheme};
-pub use store::{FileStore, MemoryStore, TokenStore};
+pub use store::{FileStore, MemoryStore, RefreshGuard, RefreshLease, TokenStore};
 
 // The third-party crates whose types appear in our API, so users name the same versions.
 pub use async_trait;
