@@ -51,7 +51,10 @@ fn legacy_accounts(recording: &[Exchange]) -> Vec<(String, String)> {
             && !signed_up.contains(name)
             && !out.iter().any(|(n, _)| n == name)
         {
-            out.push((name.to_owned(), body["password"].as_str().unwrap_or_default().to_owned()));
+            out.push((
+                name.to_owned(),
+                body["password"].as_str().unwrap_or_default().to_owned(),
+            ));
         }
     }
     out
@@ -111,7 +114,11 @@ const SKIPS_1_2: &[Skip] = &[
 #[tokio::test]
 async fn python_1_2_head_recording_replays_against_the_1_2_emulator() {
     let recording = load::wire_txt(&load::dir().join("burgerauth-1.2-python/wire.txt"));
-    let emu = Burgerauth::builder().dialect(Dialect::V1_2).start().await.unwrap();
+    let emu = Burgerauth::builder()
+        .dialect(Dialect::V1_2)
+        .start()
+        .await
+        .unwrap();
     let report = replay(&recording, emu.base_url(), SKIPS_1_2, |_, _| {}).await;
     assert_clean("1.2 HEAD", &report);
 }
@@ -121,7 +128,10 @@ const SKIPS_1_2_POST: &[Skip] = &[];
 #[tokio::test]
 async fn python_1_2_post_era_recording_replays_against_the_post_era_emulator() {
     let dir = load::dir().join("burgerauth-1.2-python");
-    let recording = load::relay_log(&dir.join("post-era-build-wire.log"), &dir.join("post-era-build-steps.tsv"));
+    let recording = load::relay_log(
+        &dir.join("post-era-build-wire.log"),
+        &dir.join("post-era-build-steps.tsv"),
+    );
     let emu = Burgerauth::builder()
         .dialect(Dialect::V1_2Post)
         .clock_offset_secs(clock_offset(&recording))

@@ -25,14 +25,28 @@ impl Got {
 }
 
 /// Headers every HTTP stack sets its own way.
-const TRANSPORT_HEADERS: &[&str] = &["date", "content-length", "connection", "keep-alive", "transfer-encoding"];
+const TRANSPORT_HEADERS: &[&str] = &[
+    "date",
+    "content-length",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+];
 
 /// Learns the random values of this exchange and lists every difference.
-pub fn check(exchange: &Exchange, recorded: &Answer, got: &Got, values: &mut Values) -> Vec<String> {
+pub fn check(
+    exchange: &Exchange,
+    recorded: &Answer,
+    got: &Got,
+    values: &mut Values,
+) -> Vec<String> {
     let mut diffs = Vec::new();
     learn_location(recorded, got, values);
     if recorded.status != got.status {
-        diffs.push(format!("status: recorded {}, emulator {}", recorded.status, got.status));
+        diffs.push(format!(
+            "status: recorded {}, emulator {}",
+            recorded.status, got.status
+        ));
     }
     let content_type = |v: Option<&str>| v.map(|t| t.to_ascii_lowercase().replace(' ', ""));
     if content_type(recorded.header("content-type")) != content_type(got.header("content-type")) {
@@ -89,7 +103,13 @@ fn learn_location(recorded: &Answer, got: &Got, values: &mut Values) {
     }
 }
 
-fn check_body(exchange: &Exchange, recorded: &Answer, got: &Got, values: &mut Values, diffs: &mut Vec<String>) {
+fn check_body(
+    exchange: &Exchange,
+    recorded: &Answer,
+    got: &Got,
+    values: &mut Values,
+    diffs: &mut Vec<String>,
+) {
     let emulated_json: Option<Value> = serde_json::from_str(&got.body).ok();
     if recorded.truncated {
         // `wire.txt` cut the body: learn the shortened values by the member they sit in,
@@ -104,10 +124,15 @@ fn check_body(exchange: &Exchange, recorded: &Answer, got: &Got, values: &mut Va
         }
         let fixed = shortenings(&recorded.body)
             .first()
-            .map_or(recorded.body.trim_end_matches('…'), |(r, _, _)| &recorded.body[..r.start]);
+            .map_or(recorded.body.trim_end_matches('…'), |(r, _, _)| {
+                &recorded.body[..r.start]
+            });
         let fixed = fixed.trim_end_matches('…');
         if !got.body.starts_with(fixed) {
-            diffs.push(format!("body: recorded starts {fixed:?}, emulator {:?}", snippet(&got.body)));
+            diffs.push(format!(
+                "body: recorded starts {fixed:?}, emulator {:?}",
+                snippet(&got.body)
+            ));
         }
         return;
     }
@@ -116,7 +141,10 @@ fn check_body(exchange: &Exchange, recorded: &Answer, got: &Got, values: &mut Va
             compare_json(&want, &have, "$", values, diffs);
         }
         (Ok(want), None) if want.is_object() || want.is_array() => {
-            diffs.push(format!("body: recorded JSON, emulator {:?}", snippet(&got.body)));
+            diffs.push(format!(
+                "body: recorded JSON, emulator {:?}",
+                snippet(&got.body)
+            ));
         }
         _ => {
             let want = recorded.body.as_str();
@@ -126,7 +154,11 @@ fn check_body(exchange: &Exchange, recorded: &Answer, got: &Got, values: &mut Va
                 values.learn(want.trim(), have.trim());
             } else if want.len() <= 400 && values.to_recorded(have).trim_end() != want.trim_end() {
                 // `wire.txt` cannot show a body's trailing newline.
-                diffs.push(format!("body: recorded {:?}, emulator {:?}", snippet(want), snippet(have)));
+                diffs.push(format!(
+                    "body: recorded {:?}, emulator {:?}",
+                    snippet(want),
+                    snippet(have)
+                ));
             } else if want.len() > 400 && !have.is_empty() && exchange.method == "HEAD" {
                 diffs.push("body: a HEAD answer with a body".to_owned());
             }
@@ -134,13 +166,21 @@ fn check_body(exchange: &Exchange, recorded: &Answer, got: &Got, values: &mut Va
     }
 }
 
-fn compare_json(want: &Value, have: &Value, at: &str, values: &mut Values, diffs: &mut Vec<String>) {
+fn compare_json(
+    want: &Value,
+    have: &Value,
+    at: &str,
+    values: &mut Values,
+    diffs: &mut Vec<String>,
+) {
     match (want, have) {
         (Value::Object(w), Value::Object(h)) => {
             let missing: Vec<_> = w.keys().filter(|k| !h.contains_key(*k)).collect();
             let extra: Vec<_> = h.keys().filter(|k| !w.contains_key(*k)).collect();
             if !missing.is_empty() || !extra.is_empty() {
-                diffs.push(format!("{at}: members missing {missing:?}, extra {extra:?}"));
+                diffs.push(format!(
+                    "{at}: members missing {missing:?}, extra {extra:?}"
+                ));
             }
             for (key, value) in w {
                 if let Some(other) = h.get(key) {
@@ -150,7 +190,11 @@ fn compare_json(want: &Value, have: &Value, at: &str, values: &mut Values, diffs
         }
         (Value::Array(w), Value::Array(h)) => {
             if w.len() != h.len() {
-                diffs.push(format!("{at}: {} items recorded, {} emulated", w.len(), h.len()));
+                diffs.push(format!(
+                    "{at}: {} items recorded, {} emulated",
+                    w.len(),
+                    h.len()
+                ));
             }
             for (i, (a, b)) in w.iter().zip(h).enumerate() {
                 compare_json(a, b, &format!("{at}[{i}]"), values, diffs);
@@ -167,7 +211,11 @@ fn compare_json(want: &Value, have: &Value, at: &str, values: &mut Values, diffs
         }
         (Value::Null, Value::Null) => {}
         (Value::Bool(w), Value::Bool(h)) if w == h => {}
-        _ => diffs.push(format!("{at}: recorded {}, emulator {}", snippet(&want.to_string()), snippet(&have.to_string()))),
+        _ => diffs.push(format!(
+            "{at}: recorded {}, emulator {}",
+            snippet(&want.to_string()),
+            snippet(&have.to_string())
+        )),
     }
 }
 
@@ -178,7 +226,9 @@ fn compare_strings(want: &str, have: &str, at: &str, values: &mut Values, diffs:
     let number = |s: &str| s.parse::<f64>().ok().map(|_| s.contains('.'));
     if let (Some(a), Some(b)) = (number(want), number(have)) {
         if a != b {
-            diffs.push(format!("{at}: recorded {want:?}, emulator {have:?} (integer vs fraction)"));
+            diffs.push(format!(
+                "{at}: recorded {want:?}, emulator {have:?} (integer vs fraction)"
+            ));
         }
         return;
     }
@@ -186,7 +236,11 @@ fn compare_strings(want: &str, have: &str, at: &str, values: &mut Values, diffs:
         values.learn(want, have);
         return;
     }
-    diffs.push(format!("{at}: recorded {:?}, emulator {:?}", snippet(want), snippet(have)));
+    diffs.push(format!(
+        "{at}: recorded {:?}, emulator {:?}",
+        snippet(want),
+        snippet(have)
+    ));
 }
 
 /// The member name a shortened value in a cut JSON body belongs to: `"name":"` before it.

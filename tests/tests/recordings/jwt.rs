@@ -15,8 +15,13 @@ const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 fn tokens(exchange: &Exchange) -> Vec<String> {
     let mut out = Vec::new();
     let mut consider = |text: &str| {
-        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))) {
-            if word.starts_with("eyJ") && word.split('.').count() == 3 && !out.iter().any(|t| t == word) {
+        for word in
+            text.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        {
+            if word.starts_with("eyJ")
+                && word.split('.').count() == 3
+                && !out.iter().any(|t| t == word)
+            {
                 out.push(word.to_owned());
             }
         }
@@ -45,7 +50,12 @@ pub fn rewrite(
         // bit flips in the emulator's token.
         let near = values.full_pairs().find(|(recorded, _)| {
             recorded.len() == token.len()
-                && recorded.bytes().zip(token.bytes()).filter(|(a, b)| a != b).count() <= 4
+                && recorded
+                    .bytes()
+                    .zip(token.bytes())
+                    .filter(|(a, b)| a != b)
+                    .count()
+                    <= 4
         });
         if let Some((recorded, emulated)) = near
             && emulated.len() == recorded.len()
@@ -70,8 +80,8 @@ pub fn rewrite(
             continue;
         };
         if header["alg"] == "EdDSA" && header["kid"] == "burgerauth" {
-            let claims: serde_json::Value = serde_json::from_str(&values.to_emulated(&claims.to_string()))
-                .unwrap_or(claims);
+            let claims: serde_json::Value =
+                serde_json::from_str(&values.to_emulated(&claims.to_string())).unwrap_or(claims);
             values.learn(&token, &sign(&claims));
         }
     }

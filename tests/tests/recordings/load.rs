@@ -309,7 +309,11 @@ fn messages(stream: &str) -> Vec<(usize, String, String)> {
     let mut out = Vec::new();
     let mut rest = stream.trim_start_matches(['\r', '\n']);
     while !rest.is_empty() {
-        let Some(end) = rest.find("\r\n\r\n").map(|i| (i, 4)).or_else(|| rest.find("\n\n").map(|i| (i, 2))) else {
+        let Some(end) = rest
+            .find("\r\n\r\n")
+            .map(|i| (i, 4))
+            .or_else(|| rest.find("\n\n").map(|i| (i, 2)))
+        else {
             break;
         };
         let head = rest[..end.0].replace('\r', "");

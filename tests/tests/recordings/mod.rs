@@ -48,7 +48,10 @@ pub async fn replay(
     let mut report = Report::default();
     for exchange in recording {
         if let Some(skip) = skips.iter().find(|s| exchange.step.starts_with(s.step)) {
-            eprintln!("skipped #{} [{}]: {}", exchange.seq, exchange.step, skip.reason);
+            eprintln!(
+                "skipped #{} [{}]: {}",
+                exchange.seq, exchange.step, skip.reason
+            );
             report.skipped += 1;
             continue;
         }
@@ -82,14 +85,26 @@ pub async fn replay(
     report
 }
 
-async fn send(http: &reqwest::Client, base: &str, exchange: &Exchange, values: &Values) -> Result<Got, reqwest::Error> {
-    let method = reqwest::Method::from_bytes(exchange.method.as_bytes()).expect("a recorded method");
+async fn send(
+    http: &reqwest::Client,
+    base: &str,
+    exchange: &Exchange,
+    values: &Values,
+) -> Result<Got, reqwest::Error> {
+    let method =
+        reqwest::Method::from_bytes(exchange.method.as_bytes()).expect("a recorded method");
     let url = format!("{base}{}", values.to_emulated(&exchange.path));
     let mut request = http.request(method, url);
     for (name, value) in &exchange.headers {
-        if ["host", "content-length", "connection", "accept-encoding", "transfer-encoding"]
-            .iter()
-            .any(|h| name.eq_ignore_ascii_case(h))
+        if [
+            "host",
+            "content-length",
+            "connection",
+            "accept-encoding",
+            "transfer-encoding",
+        ]
+        .iter()
+        .any(|h| name.eq_ignore_ascii_case(h))
         {
             continue;
         }
@@ -103,10 +118,19 @@ async fn send(http: &reqwest::Client, base: &str, exchange: &Exchange, values: &
     let headers = response
         .headers()
         .iter()
-        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(n, v)| {
+            (
+                n.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let body = response.text().await?;
-    Ok(Got { status, headers, body })
+    Ok(Got {
+        status,
+        headers,
+        body,
+    })
 }
 
 /// Unix time of an answer's `Date` header.
@@ -118,5 +142,7 @@ pub fn answer_time(answer: &load::Answer) -> Option<i64> {
 /// Unix time of the first answer's `Date` header: the emulator's clock is set to it, so
 /// the recorded hashcash stamps are as fresh as they were.
 pub fn recorded_time(recording: &[Exchange]) -> Option<i64> {
-    recording.iter().find_map(|e| answer_time(e.answer.as_ref()?))
+    recording
+        .iter()
+        .find_map(|e| answer_time(e.answer.as_ref()?))
 }

@@ -122,7 +122,10 @@ impl Values {
             return text.to_owned();
         };
         let start = at + KEY.len();
-        let digits: String = text[start..].chars().take_while(char::is_ascii_digit).collect();
+        let digits: String = text[start..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         match digits.parse::<i64>().ok().and_then(|id| self.ids.get(&id)) {
             Some(id) => format!("{}{id}{}", &text[..start], &text[start + digits.len()..]),
             None => text.to_owned(),
@@ -171,7 +174,11 @@ fn shortened_values_are_found_and_stood_in_for() {
     assert_eq!(found[0].2, 128);
     let values = Values::default();
     let sent = values.to_emulated(body);
-    assert_eq!(sent, values.to_emulated(body), "the same stand-in every time");
+    assert_eq!(
+        sent,
+        values.to_emulated(body),
+        "the same stand-in every time"
+    );
     let value: serde_json::Value = serde_json::from_str(&sent).unwrap();
     assert_eq!(value["password"].as_str().unwrap().len(), 128);
 }
