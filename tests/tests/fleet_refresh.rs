@@ -1,0 +1,199 @@
+//! One refresh for a fleet: [`PROCESSES`] processes × [`TASKS`] tasks ask for a token of one
+//! expired GoScrobble session kept in a shared `FileStore`. GoScrobble rotates refresh tokens
+//! (a used one is deleted), so a second refresh from any process would fail: exactly one
+//! refresh request reaches the emulator and every caller gets the new, valid token.
+//!
+//! The children are this test binary run again with `OMNIAUTH_E2E_REFRESH_CHILD` set: the
+//! test `refresher_child` then does a child's work instead of returning at once.
+
+mod common;
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use goscrobble_api::GoScrobbleAuthenticator;
+use omniauth::{Authenticator, ExposeSecret as _, FileStore, Password, SessionManager};
+use omniauth_testkit::goscrobble::GoScrobble;
+use omniauth_types::TokenStore as _;
+use omniauth_types::http::Method;
+
+const CHILD_ENV: &str = "OMNIAUTH_E2E_REFRESH_CHILD";
+const URL_ENV: &str = "OMNIAUTH_E2E_REFRESH_URL";
+const ID_ENV: &str = "OMNIAUTH_E2E_REFRESH_ID";
+const KEY: &str = "goscrobble/alice";
+const PROCESSES: usize = 4;
+const TASKS: usize = 16;
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < Duration::from_secs(60), "{what}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn authenticator(base_url: &str) -> Arc<dyn Authenticator> {
+    let client = goscrobble_api::Client::builder()
+        .base_url(base_url)
+        .heavy_rate_limit(None)
+        .build()
+        .unwrap();
+    Arc::new(GoScrobbleAuthenticator::new(client))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_of_processes_refreshes_once() {
+    let emulator = GoScrobble::builder()
+        .jwt_expiry(Duration::from_secs(3600))
+        .without_rate_limits()
+        .start()
+        .await
+        .unwrap();
+    emulator.add_user("alice", common::PASSWORD, common::EMAIL);
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("sessions.json");
+    let client = goscrobble_api::Client::builder()
+        .base_url(emulator.base_url())
+        .heavy_rate_limit(None)
+        .build()
+        .unwrap();
+    let mut session = client
+        .login("alice", &Password::new(common::PASSWORD))
+        .await
+        .unwrap();
+    let old_token = session.access_token().expose_secret().to_owned();
+    // Still good on the server, expired for every client: all of them want to refresh.
+    session.set_expires_at(Some(chrono::Utc::now() - chrono::TimeDelta::seconds(5)));
+    FileStore::new(&store_path)
+        .save(KEY, &session)
+        .await
+        .unwrap();
+
+    let children: Vec<_> = (0..PROCESSES)
+        .map(|id| {
+            Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "refresher_child",
+                    "--exact",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(CHILD_ENV, &store_path)
+                .env(URL_ENV, emulator.base_url())
+                .env(ID_ENV, id.to_string())
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let root = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        wait_for("the children never got ready", || {
+            (0..PROCESSES).all(|id| root.join(format!("ready-{id}")).exists())
+        });
+    })
+    .await
+    .unwrap();
+    std::fs::write(dir.path().join("go"), b"").unwrap();
+
+    let mut tokens = Vec::new();
+    for mut child in children {
+        let mut stdout = child.stdout.take().unwrap();
+        let (output, status) = tokio::task::spawn_blocking(move || {
+            let mut output = String::new();
+            stdout.read_to_string(&mut output).unwrap();
+            (output, child.wait().unwrap())
+        })
+        .await
+        .unwrap();
+        assert!(status.success(), "a child failed: {output}");
+        tokens.extend(
+            output
+                .lines()
+                // The harness's `test refresher_child ... ` may start the first line.
+                .filter_map(|line| line.split_once("token ").map(|(_, token)| token))
+                .map(str::to_owned),
+        );
+    }
+
+    assert_eq!(
+        emulator
+            .server()
+            .requests()
+            .count(&Method::POST, "/api/v1/refresh"),
+        1,
+        "one refresh request for {PROCESSES} processes × {TASKS} tasks"
+    );
+    assert_eq!(tokens.len(), PROCESSES * TASKS, "every caller answered");
+    let stored = FileStore::new(&store_path)
+        .load(KEY)
+        .await
+        .unwrap()
+        .unwrap();
+    let new_token = stored.access_token().expose_secret();
+    assert_ne!(new_token, old_token, "the session was refreshed");
+    assert!(
+        tokens.iter().all(|t| t == new_token),
+        "every caller got the stored, refreshed token"
+    );
+    authenticator(emulator.base_url())
+        .validate(&stored)
+        .await
+        .expect("the refreshed token works");
+    assert_eq!(
+        emulator.refresh_token_count("alice"),
+        1,
+        "one refresh token left: the old one was spent once, the new one never"
+    );
+}
+
+/// A process of the fleet above; does nothing unless started by it. Prints one
+/// `token <value>` line per task.
+#[test]
+fn refresher_child() {
+    let Some(path) = std::env::var_os(CHILD_ENV) else {
+        return;
+    };
+    let path = PathBuf::from(path);
+    let base_url = std::env::var(URL_ENV).unwrap();
+    let id: usize = std::env::var(ID_ENV).unwrap().parse().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir: &Path = path.parent().unwrap();
+    let manager = Arc::new(SessionManager::new(
+        authenticator(&base_url),
+        FileStore::new(&path),
+        KEY,
+    ));
+    std::fs::write(dir.join(format!("ready-{id}")), b"").unwrap();
+    wait_for("never told to go", || dir.join("go").exists());
+    let tokens = runtime.block_on(async {
+        let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|_| {
+                let (manager, barrier) = (manager.clone(), barrier.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    manager.access_token().await
+                })
+            })
+            .collect();
+        let mut tokens = Vec::with_capacity(TASKS);
+        for task in tasks {
+            let token = task.await.unwrap().expect("every caller gets a token");
+            tokens.push(token.expose_secret().to_owned());
+        }
+        tokens
+    });
+    for token in tokens {
+        println!("token {token}");
+    }
+}
