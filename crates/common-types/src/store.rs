@@ -147,7 +147,7 @@ const FILE_VERSION: u32 = 1;
 /// so one refresh at a time happens across every process using the file.
 ///
 /// Advisory locks hold between processes that take them: on one machine, and on network
-/// file systems only where those implement `flock` (NFSv4 does; many others do not). Share
+/// file systems only where those implement `flock` (NFS version 4 does; many others do not). Share
 /// a store between machines through a store built for it instead.
 ///
 /// ```no_run

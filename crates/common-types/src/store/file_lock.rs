@@ -3,6 +3,7 @@
 //! `fs4`), the temporary files of writes in progress, and the sweep of those left by writers
 //! that died.
 
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -108,13 +109,14 @@ pub(crate) fn refresh_lock_name(key: &str) -> String {
         if byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_' {
             escaped.push(char::from(byte));
         } else {
-            escaped.push_str(&format!("%{byte:02X}"));
+            // Writing to a String cannot fail.
+            let _ = write!(escaped, "%{byte:02X}");
         }
     }
     if escaped.len() > KEEP {
         // Every byte kept so far is ASCII, so the cut is on a character boundary.
         escaped.truncate(KEEP);
-        escaped.push_str(&format!("~{:016x}", fnv1a(key.as_bytes())));
+        let _ = write!(escaped, "~{:016x}", fnv1a(key.as_bytes()));
     }
     format!("refresh-{escaped}.lock")
 }
