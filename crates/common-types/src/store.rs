@@ -1,6 +1,10 @@
 //! Token stores: where sessions live between runs. The only place a secret is serialized.
 
 mod file_lock;
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(feature = "redis")]
+mod redis_lock;
 mod refresh;
 
 use std::collections::{BTreeMap, HashMap};
@@ -16,6 +20,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorKind, Result};
 use crate::session::{Session, StoredSession};
 
+#[cfg(feature = "redis")]
+pub use redis::{DEFAULT_LEASE, DEFAULT_PREFIX, RedisStore};
 pub use refresh::{RefreshGuard, RefreshLease};
 
 /// Loads, saves and deletes sessions by key (for example `goscrobble/alice`). Dyn-safe.
