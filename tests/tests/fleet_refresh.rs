@@ -1,5 +1,6 @@
 //! One refresh for a fleet: [`PROCESSES`] processes × [`TASKS`] tasks ask for a token of one
-//! expired GoScrobble session kept in a shared `FileStore`. GoScrobble rotates refresh tokens
+//! expired GoScrobble session kept in a shared store, a `FileStore` or a `RedisStore` (on the
+//! server of `.ci/setup.d/20-redis.sh`). GoScrobble rotates refresh tokens
 //! (a used one is deleted), so a second refresh from any process would fail: exactly one
 //! refresh request reaches the emulator and every caller gets the new, valid token.
 //!
@@ -7,6 +8,7 @@
 //! test `refresher_child` then does a child's work instead of returning at once.
 
 mod common;
+mod redis_env;
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -17,12 +19,14 @@ use std::time::{Duration, Instant};
 use goscrobble_api::GoScrobbleAuthenticator;
 use omniauth::{Authenticator, ExposeSecret as _, FileStore, Password, SessionManager};
 use omniauth_testkit::goscrobble::GoScrobble;
-use omniauth_types::TokenStore as _;
 use omniauth_types::http::Method;
+use omniauth_types::{RedisStore, TokenStore};
 
 const CHILD_ENV: &str = "OMNIAUTH_E2E_REFRESH_CHILD";
 const URL_ENV: &str = "OMNIAUTH_E2E_REFRESH_URL";
 const ID_ENV: &str = "OMNIAUTH_E2E_REFRESH_ID";
+/// Set to `<url> <prefix>` when the fleet shares a `RedisStore` instead of the file.
+const REDIS_ENV: &str = "OMNIAUTH_E2E_REFRESH_REDIS";
 const KEY: &str = "goscrobble/alice";
 const PROCESSES: usize = 4;
 const TASKS: usize = 16;
@@ -44,8 +48,28 @@ fn authenticator(base_url: &str) -> Arc<dyn Authenticator> {
     Arc::new(GoScrobbleAuthenticator::new(client))
 }
 
+/// The store the fleet shares: the file at `path`, or Redis when `redis` is `<url> <prefix>`.
+fn store(path: &Path, redis: Option<&str>) -> Arc<dyn TokenStore> {
+    match redis.and_then(|r| r.split_once(' ')) {
+        Some((url, prefix)) => Arc::new(RedisStore::open(url).unwrap().with_prefix(prefix)),
+        None => Arc::new(FileStore::new(path)),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_fleet_of_processes_refreshes_once() {
+async fn a_fleet_sharing_a_file_store_refreshes_once() {
+    fleet_refreshes_once(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_sharing_redis_refreshes_once() {
+    let Some(url) = redis_env::redis_url() else {
+        return;
+    };
+    fleet_refreshes_once(Some(format!("{url} {}", redis_env::unique_prefix()))).await;
+}
+
+async fn fleet_refreshes_once(redis: Option<String>) {
     let emulator = GoScrobble::builder()
         .jwt_expiry(Duration::from_secs(3600))
         .without_rate_limits()
@@ -67,14 +91,16 @@ async fn a_fleet_of_processes_refreshes_once() {
     let old_token = session.access_token().expose_secret().to_owned();
     // Still good on the server, expired for every client: all of them want to refresh.
     session.set_expires_at(Some(chrono::Utc::now() - chrono::TimeDelta::seconds(5)));
-    FileStore::new(&store_path)
-        .save(KEY, &session)
-        .await
-        .unwrap();
+    let shared = store(&store_path, redis.as_deref());
+    shared.save(KEY, &session).await.unwrap();
 
     let children: Vec<_> = (0..PROCESSES)
         .map(|id| {
-            Command::new(std::env::current_exe().unwrap())
+            let mut command = Command::new(std::env::current_exe().unwrap());
+            if let Some(redis) = &redis {
+                command.env(REDIS_ENV, redis);
+            }
+            command
                 .args([
                     "refresher_child",
                     "--exact",
@@ -130,11 +156,7 @@ async fn a_fleet_of_processes_refreshes_once() {
         "one refresh request for {PROCESSES} processes × {TASKS} tasks"
     );
     assert_eq!(tokens.len(), PROCESSES * TASKS, "every caller answered");
-    let stored = FileStore::new(&store_path)
-        .load(KEY)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = shared.load(KEY).await.unwrap().unwrap();
     let new_token = stored.access_token().expose_secret();
     assert_ne!(new_token, old_token, "the session was refreshed");
     assert!(
@@ -145,6 +167,9 @@ async fn a_fleet_of_processes_refreshes_once() {
         .validate(&stored)
         .await
         .expect("the refreshed token works");
+    if redis.is_some() {
+        shared.delete(KEY).await.unwrap();
+    }
     assert_eq!(
         emulator.refresh_token_count("alice"),
         1,
@@ -168,9 +193,10 @@ fn refresher_child() {
         .build()
         .unwrap();
     let dir: &Path = path.parent().unwrap();
-    let manager = Arc::new(SessionManager::new(
+    let redis = std::env::var(REDIS_ENV).ok();
+    let manager = Arc::new(SessionManager::with_shared_store(
         authenticator(&base_url),
-        FileStore::new(&path),
+        store(&path, redis.as_deref()),
         KEY,
     ));
     std::fs::write(dir.join(format!("ready-{id}")), b"").unwrap();
