@@ -94,58 +94,7 @@ async fn fleet_refreshes_once(redis: Option<String>) {
     let shared = store(&store_path, redis.as_deref());
     shared.save(KEY, &session).await.unwrap();
 
-    let children: Vec<_> = (0..PROCESSES)
-        .map(|id| {
-            let mut command = Command::new(std::env::current_exe().unwrap());
-            if let Some(redis) = &redis {
-                command.env(REDIS_ENV, redis);
-            }
-            command
-                .args([
-                    "refresher_child",
-                    "--exact",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
-                .env(CHILD_ENV, &store_path)
-                .env(URL_ENV, emulator.base_url())
-                .env(ID_ENV, id.to_string())
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let root = dir.path().to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        wait_for("the children never got ready", || {
-            (0..PROCESSES).all(|id| root.join(format!("ready-{id}")).exists())
-        });
-    })
-    .await
-    .unwrap();
-    std::fs::write(dir.path().join("go"), b"").unwrap();
-
-    let mut tokens = Vec::new();
-    for mut child in children {
-        let mut stdout = child.stdout.take().unwrap();
-        let (output, status) = tokio::task::spawn_blocking(move || {
-            let mut output = String::new();
-            stdout.read_to_string(&mut output).unwrap();
-            (output, child.wait().unwrap())
-        })
-        .await
-        .unwrap();
-        assert!(status.success(), "a child failed: {output}");
-        tokens.extend(
-            output
-                .lines()
-                // The harness's `test refresher_child ... ` may start the first line.
-                .filter_map(|line| line.split_once("token ").map(|(_, token)| token))
-                .map(str::to_owned),
-        );
-    }
+    let tokens = run_fleet(&store_path, emulator.base_url(), redis.as_deref()).await;
 
     assert_eq!(
         emulator
@@ -175,6 +124,64 @@ async fn fleet_refreshes_once(redis: Option<String>) {
         1,
         "one refresh token left: the old one was spent once, the new one never"
     );
+}
+
+/// Starts the [`PROCESSES`] children on the store, lets them go at once, and returns the
+/// token each of their tasks got.
+async fn run_fleet(store_path: &Path, base_url: &str, redis: Option<&str>) -> Vec<String> {
+    let children: Vec<_> = (0..PROCESSES)
+        .map(|id| {
+            let mut command = Command::new(std::env::current_exe().unwrap());
+            if let Some(redis) = redis {
+                command.env(REDIS_ENV, redis);
+            }
+            command
+                .args([
+                    "refresher_child",
+                    "--exact",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
+                .env(CHILD_ENV, store_path)
+                .env(URL_ENV, base_url)
+                .env(ID_ENV, id.to_string())
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let root = store_path.parent().unwrap().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        wait_for("the children never got ready", || {
+            (0..PROCESSES).all(|id| root.join(format!("ready-{id}")).exists())
+        });
+    })
+    .await
+    .unwrap();
+    std::fs::write(store_path.with_file_name("go"), b"").unwrap();
+
+    let mut tokens = Vec::new();
+    for mut child in children {
+        let mut stdout = child.stdout.take().unwrap();
+        let (output, status) = tokio::task::spawn_blocking(move || {
+            let mut output = String::new();
+            stdout.read_to_string(&mut output).unwrap();
+            (output, child.wait().unwrap())
+        })
+        .await
+        .unwrap();
+        assert!(status.success(), "a child failed: {output}");
+        tokens.extend(
+            output
+                .lines()
+                // The harness's `test refresher_child ... ` may start the first line.
+                .filter_map(|line| line.split_once("token ").map(|(_, token)| token))
+                .map(str::to_owned),
+        );
+    }
+    tokens
 }
 
 /// A process of the fleet above; does nothing unless started by it. Prints one
