@@ -348,7 +348,10 @@ mod tests {
         let debug = format!("{store:?}");
         assert!(debug.contains("6390"), "{debug}");
         assert!(!debug.contains("hunter2"), "{debug}");
-        assert_eq!(RedisStore::open("redis://h").unwrap().prefix(), DEFAULT_PREFIX);
+        assert_eq!(
+            RedisStore::open("redis://h").unwrap().prefix(),
+            DEFAULT_PREFIX
+        );
         let err = RedisStore::open("http://:hunter2@h/").unwrap_err();
         assert_eq!(err.kind(), &ErrorKind::InvalidInput);
         assert!(!err.to_string().contains("hunter2"), "{err}");
@@ -365,7 +368,11 @@ mod tests {
         let refreshable = access_only
             .clone()
             .with_refresh_token(RefreshToken::new("r"), None);
-        assert_eq!(time_to_live(&refreshable), None, "the refresh never expires");
+        assert_eq!(
+            time_to_live(&refreshable),
+            None,
+            "the refresh never expires"
+        );
         let refreshable = access_only.with_refresh_token(
             RefreshToken::new("r"),
             Some(Utc::now() + chrono::TimeDelta::days(7)),

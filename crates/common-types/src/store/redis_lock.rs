@@ -48,8 +48,9 @@ pub(super) async fn acquire(shared: Arc<Shared>, key: String) -> Result<RedisLea
     loop {
         let (k, o) = (key.clone(), owner.clone());
         let taken: Option<String> = shared
-            .run("cannot take the refresh lock in the Redis store", |mut c| {
-                async move {
+            .run(
+                "cannot take the refresh lock in the Redis store",
+                |mut c| async move {
                     redis::cmd("SET")
                         .arg(k)
                         .arg(o)
@@ -58,8 +59,8 @@ pub(super) async fn acquire(shared: Arc<Shared>, key: String) -> Result<RedisLea
                         .arg(lease_ms)
                         .query_async(&mut c)
                         .await
-                }
-            })
+                },
+            )
             .await?;
         if taken.is_some() {
             break;
@@ -90,8 +91,9 @@ async fn extend_until_stopped(shared: Arc<Shared>, key: String, owner: String) {
         tokio::time::sleep(lease / 3).await;
         let (k, o) = (key.clone(), owner.clone());
         let extended: Result<i64> = shared
-            .run("cannot extend the refresh lock in the Redis store", |mut c| {
-                async move {
+            .run(
+                "cannot extend the refresh lock in the Redis store",
+                |mut c| async move {
                     redis::cmd("EVAL")
                         .arg(EXTEND)
                         .arg(1)
@@ -100,8 +102,8 @@ async fn extend_until_stopped(shared: Arc<Shared>, key: String, owner: String) {
                         .arg(millis(lease))
                         .query_async(&mut c)
                         .await
-                }
-            })
+                },
+            )
             .await;
         match extended {
             Ok(1) => {}
@@ -117,8 +119,9 @@ async fn extend_until_stopped(shared: Arc<Shared>, key: String, owner: String) {
 
 async fn release(shared: &Shared, key: String, owner: String) -> Result<bool> {
     let deleted: i64 = shared
-        .run("cannot release the refresh lock in the Redis store", |mut c| {
-            async move {
+        .run(
+            "cannot release the refresh lock in the Redis store",
+            |mut c| async move {
                 redis::cmd("EVAL")
                     .arg(RELEASE)
                     .arg(1)
@@ -126,8 +129,8 @@ async fn release(shared: &Shared, key: String, owner: String) -> Result<bool> {
                     .arg(owner)
                     .query_async(&mut c)
                     .await
-            }
-        })
+            },
+        )
         .await?;
     Ok(deleted == 1)
 }
