@@ -2,10 +2,11 @@
 # Debian's redis-server on a free loopback port, with a password and no persistence.
 # Exports REDIS_URL (and REDIS_SERVER, the binary, for the tests that start their own server
 # to restart it); stopped at the end by its PID.
-if ! command -v redis-server >/dev/null 2>&1; then
-  echo "installing redis-server" >&2
+# openssl makes the certificates of the TLS (rediss://) test.
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then
+  echo "installing redis-server and openssl" >&2
   apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server openssl >&2
 fi
 redis_port=""
 for _ in $(seq 1 50); do

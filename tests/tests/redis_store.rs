@@ -187,15 +187,17 @@ async fn a_dead_holder_loses_the_lock_when_its_lease_runs_out() {
     guard.release().await.unwrap();
 }
 
-/// A `redis-server` of this test's own, on a fixed port so that it can be started again.
+/// A `redis-server` of this test's own, on a fixed port so that it can be started again;
+/// with `tls`, it speaks TLS only (certificates from [`make_certificates`]).
 struct OwnServer {
     port: u16,
     child: Option<Child>,
     dir: tempfile::TempDir,
+    tls: bool,
 }
 
 impl OwnServer {
-    fn start() -> Option<Self> {
+    fn start(tls: bool) -> Option<Self> {
         let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -206,6 +208,7 @@ impl OwnServer {
             port,
             child: None,
             dir: tempfile::tempdir().unwrap(),
+            tls,
         };
         if Command::new(&binary).arg("--version").output().is_err() {
             assert!(
@@ -215,14 +218,38 @@ impl OwnServer {
             eprintln!("SKIPPED: no redis-server");
             return None;
         }
+        if tls {
+            make_certificates(server.dir.path());
+        }
         server.run(&binary);
         Some(server)
     }
 
     fn run(&mut self, binary: &str) {
-        let child = Command::new(binary)
-            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
-            .args(["--save", "", "--appendonly", "no"])
+        let port = self.port.to_string();
+        let mut command = Command::new(binary);
+        command.args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+        if self.tls {
+            let file = |name: &str| self.dir.path().join(name);
+            command
+                .args([
+                    "--port",
+                    "0",
+                    "--tls-port",
+                    &port,
+                    "--tls-auth-clients",
+                    "no",
+                ])
+                .arg("--tls-cert-file")
+                .arg(file("server.pem"))
+                .arg("--tls-key-file")
+                .arg(file("server.key"))
+                .arg("--tls-ca-cert-file")
+                .arg(file("ca.pem"));
+        } else {
+            command.args(["--port", &port]);
+        }
+        let child = command
             .arg("--dir")
             .arg(self.dir.path())
             .stdout(Stdio::null())
@@ -248,7 +275,8 @@ impl OwnServer {
     }
 
     fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
+        let scheme = if self.tls { "rediss" } else { "redis" };
+        format!("{scheme}://127.0.0.1:{}/0", self.port)
     }
 }
 
@@ -260,7 +288,7 @@ impl Drop for OwnServer {
 
 #[tokio::test]
 async fn a_restarted_server_gives_store_errors_then_recovers() {
-    let Some(mut server) = OwnServer::start() else {
+    let Some(mut server) = OwnServer::start(false) else {
         return;
     };
     let store = RedisStore::open(&server.url()).unwrap();
@@ -279,4 +307,89 @@ async fn a_restarted_server_gives_store_errors_then_recovers() {
     store.save("k", &session("after")).await.unwrap();
     let loaded = store.load("k").await.unwrap().unwrap();
     assert_eq!(loaded.access_token().expose_secret(), "after");
+}
+
+/// A test CA and a server certificate for 127.0.0.1 signed by it, made with `openssl` (which
+/// `.ci/setup.d/20-redis.sh` installs with the server).
+fn make_certificates(dir: &std::path::Path) {
+    let openssl = |args: &[&str]| {
+        let status = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl runs");
+        assert!(status.success(), "openssl {args:?}");
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=omniauth test CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+}
+
+#[tokio::test]
+async fn rediss_reaches_a_tls_server_and_checks_its_certificate() {
+    let Some(server) = OwnServer::start(true) else {
+        return;
+    };
+    // The system's roots do not know the test CA: the certificate is refused.
+    let untrusting = RedisStore::open(&server.url()).unwrap();
+    let err = untrusting.load("k").await.unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Store, "{err}");
+
+    let ca = std::fs::read(server.dir.path().join("ca.pem")).unwrap();
+    let client = redis::Client::build_with_tls(
+        server.url(),
+        redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(ca),
+        },
+    )
+    .unwrap();
+    let store = RedisStore::from_client(client);
+    store.save("k", &session("over-tls")).await.unwrap();
+    let loaded = store.load("k").await.unwrap().unwrap();
+    assert_eq!(loaded.access_token().expose_secret(), "over-tls");
 }
