@@ -1,6 +1,7 @@
 //! A `FileStore` shared by many processes: saves from processes started at once all survive
 //! (the store lock and the merge), and writers killed with SIGKILL mid-write leave no
-//! temporary file that outlives the next write's sweep.
+//! temporary file that outlives the next write's sweep. The same saves into a `RedisStore`
+//! (on the server of `.ci/setup.d/20-redis.sh`) all survive too.
 //!
 //! The children are this test binary run again with `OMNIAUTH_E2E_FLEET_CHILD` set: the
 //! tests named `*_child` then do the child's work instead of returning at once.
@@ -10,11 +11,16 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use omniauth_types::{
-    AccessToken, ExposeSecret as _, FileStore, RefreshToken, Session, TokenScheme, TokenStore as _,
+    AccessToken, ExposeSecret as _, FileStore, RedisStore, RefreshToken, Session, TokenScheme,
+    TokenStore,
 };
+
+mod redis_env;
 
 const CHILD_ENV: &str = "OMNIAUTH_E2E_FLEET_CHILD";
 const ID_ENV: &str = "OMNIAUTH_E2E_FLEET_ID";
+/// Set to `<url> <prefix>` when the savers share a `RedisStore` instead of the file.
+const REDIS_ENV: &str = "OMNIAUTH_E2E_FLEET_REDIS";
 /// Processes saving at once, as in the report (20 logins at once kept 22 of 100).
 const WRITERS: usize = 20;
 /// Accounts each of them saves.
@@ -34,8 +40,24 @@ fn session(account: &str) -> Session {
     .with_extra("pad", "p".repeat(16 * 1024))
 }
 
+/// The store the savers share: the file at `path`, or Redis when `redis` is `<url> <prefix>`.
+fn store(path: &Path, redis: Option<&str>) -> Box<dyn TokenStore> {
+    match redis.and_then(|r| r.split_once(' ')) {
+        Some((url, prefix)) => Box::new(RedisStore::open(url).unwrap().with_prefix(prefix)),
+        None => Box::new(FileStore::new(path)),
+    }
+}
+
 fn child(test: &str, store: &Path, id: usize) -> Child {
-    Command::new(std::env::current_exe().unwrap())
+    child_with(test, store, id, None)
+}
+
+fn child_with(test: &str, store: &Path, id: usize, redis: Option<&str>) -> Child {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    if let Some(redis) = redis {
+        command.env(REDIS_ENV, redis);
+    }
+    command
         .args([test, "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, store)
         .env(ID_ENV, id.to_string())
@@ -72,11 +94,23 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
 
 #[tokio::test]
 async fn processes_saving_at_once_lose_nothing() {
+    saving_at_once_loses_nothing(None).await;
+}
+
+#[tokio::test]
+async fn processes_saving_at_once_into_redis_lose_nothing() {
+    let Some(url) = redis_env::redis_url() else {
+        return;
+    };
+    saving_at_once_loses_nothing(Some(format!("{url} {}", redis_env::unique_prefix()))).await;
+}
+
+async fn saving_at_once_loses_nothing(redis: Option<String>) {
     let dir = tempfile::tempdir().unwrap();
     let store_path = dir.path().join("sessions.json");
     let go = dir.path().join("go");
     let children: Vec<_> = (0..WRITERS)
-        .map(|id| child("saver_child", &store_path, id))
+        .map(|id| child_with("saver_child", &store_path, id, redis.as_deref()))
         .collect();
     // Every child waits for the go file once it is ready, so the saves overlap.
     wait_for("the savers never got ready", || {
@@ -86,7 +120,7 @@ async fn processes_saving_at_once_lose_nothing() {
     for mut child in children {
         assert!(child.wait().unwrap().success(), "a saver failed");
     }
-    let store = FileStore::new(&store_path);
+    let store = store(&store_path, redis.as_deref());
     let keys = store.keys().await.unwrap();
     assert_eq!(
         keys.len(),
@@ -102,6 +136,11 @@ async fn processes_saving_at_once_lose_nothing() {
         );
     }
     assert!(temp_files(&store_path).is_empty(), "no temp file is left");
+    if redis.is_some() {
+        for key in &keys {
+            store.delete(key).await.unwrap();
+        }
+    }
 }
 
 /// The saver of the test above; does nothing unless started by it.
@@ -117,7 +156,8 @@ fn saver_child() {
         .enable_all()
         .build()
         .unwrap();
-    let store = FileStore::new(&path);
+    let redis = std::env::var(REDIS_ENV).ok();
+    let store = store(&path, redis.as_deref());
     std::fs::write(dir.join(format!("ready-{id}")), b"").unwrap();
     wait_for("never told to go", || dir.join("go").exists());
     runtime.block_on(async {
