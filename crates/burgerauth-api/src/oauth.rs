@@ -323,42 +323,7 @@ impl Client {
         let challenge = pkce.as_ref().map_or("none", Pkce::challenge);
         let method = pkce.as_ref().map_or(PkceMethod::None, Pkce::method).wire();
         let code = match self.dialect {
-            Dialect::V1_3 => {
-                let query = AuthQuery {
-                    client_id: &request.client_id,
-                    redirect_uri: &request.redirect_uri,
-                    code_challenge: challenge,
-                    code_challenge_method: method,
-                    state: &request.state,
-                    nonce: request.nonce.as_deref().unwrap_or("none"),
-                    deny: if request.deny { "true" } else { "false" },
-                };
-                let cookie = SecretKey::new(format!("session={}", key.expose_secret()));
-                let response = self
-                    .transport
-                    .get("/api/auth")
-                    .query(&query)
-                    .secret_header(omniauth_types::http::header::COOKIE, &cookie)
-                    .login()
-                    .send()
-                    .await?;
-                if response.status().as_u16() != 302 {
-                    return Err(response
-                        .decode_error()
-                        .with_service(SERVICE)
-                        .with_message("expected a redirect from /api/auth"));
-                }
-                let location = response
-                    .headers()
-                    .get(omniauth_types::http::header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .ok_or_else(|| {
-                        Error::decode_withheld(Some(response.status()), 0)
-                            .with_service(SERVICE)
-                            .with_message("the redirect has no location")
-                    })?;
-                parse_redirect(location, &request.redirect_uri)?.into_code(&request.state)?
-            }
+            Dialect::V1_3 => self.authorize_1_3(&key, request, challenge, method).await?,
             Dialect::V1_2 => {
                 // HEAD takes GET with cookie `key` (a POST gets 405); the POST-era build takes
                 // POST JSON and answers a GET with 500 {} (spec §0, recordings). GET first;
@@ -387,7 +352,9 @@ impl Client {
                         .unwrap_or("");
                     parse_redirect(location, &request.redirect_uri)?.into_code(&request.state)?
                 } else if response.status().as_u16() != 500 {
-                    return Err(response.decode_error().with_service(SERVICE));
+                    // HEAD's 401 `text/html` "<uri> is not <uri>": the redirect URI differs.
+                    return Err(auth_error(&response)
+                        .unwrap_or_else(|| response.decode_error().with_service(SERVICE)));
                 } else {
                     let body = LegacyAuthBody {
                         secret_key: &key,
@@ -419,6 +386,52 @@ impl Client {
         Ok((code, request.pending(pkce)))
     }
 
+    /// 1.3's `GET /api/auth` with the key in cookie `session`, answering a 302.
+    async fn authorize_1_3(
+        &self,
+        key: &SecretKey,
+        request: &AuthorizationRequest,
+        challenge: &str,
+        method: &str,
+    ) -> Result<AuthorizationCode> {
+        let query = AuthQuery {
+            client_id: &request.client_id,
+            redirect_uri: &request.redirect_uri,
+            code_challenge: challenge,
+            code_challenge_method: method,
+            state: &request.state,
+            nonce: request.nonce.as_deref().unwrap_or("none"),
+            deny: if request.deny { "true" } else { "false" },
+        };
+        let cookie = SecretKey::new(format!("session={}", key.expose_secret()));
+        let response = self
+            .transport
+            .get("/api/auth")
+            .query(&query)
+            .secret_header(omniauth_types::http::header::COOKIE, &cookie)
+            .login()
+            .send()
+            .await?;
+        if response.status().as_u16() != 302 {
+            return Err(auth_error(&response).unwrap_or_else(|| {
+                response
+                    .decode_error()
+                    .with_service(SERVICE)
+                    .with_message("expected a redirect from /api/auth")
+            }));
+        }
+        let location = response
+            .headers()
+            .get(omniauth_types::http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                Error::decode_withheld(Some(response.status()), 0)
+                    .with_service(SERVICE)
+                    .with_message("the redirect has no location")
+            })?;
+        parse_redirect(location, &request.redirect_uri)?.into_code(&request.state)
+    }
+
     /// A 1.2 `/api/auth` failure: its `500 {}` means a dead key or an unknown client; the
     /// key is checked to tell which.
     async fn legacy_auth_error(
@@ -426,7 +439,8 @@ impl Client {
         session: &Session,
         response: &omniauth_types::transport::Response,
     ) -> Error {
-        let error = response.decode_error().with_service(SERVICE);
+        let error =
+            auth_error(response).unwrap_or_else(|| response.decode_error().with_service(SERVICE));
         if response.status().as_u16() == 500
             && matches!(self.is_logged_in(session).await, Ok(false))
         {
@@ -509,13 +523,24 @@ impl Client {
             code_verifier,
             client_secret,
         };
-        self.transport
+        // The form's fields are exposed by hand: each is noted for redaction.
+        let request = self
+            .transport
             .post("/api/tokenauth")
             .form(&form)
-            .login()
-            .send_json()
-            .await
+            .redact(&SecretKey::new(code));
+        let request = match auth {
+            ClientAuth::Verifier(verifier) => request.redact(verifier),
+            ClientAuth::Secret(secret) => request.redact(secret),
+        };
+        request.login().send_json().await
     }
+}
+
+/// An `/api/auth` answer that is not a redirect, read as the error table says (the
+/// server's own words, not a decode failure).
+fn auth_error(response: &omniauth_types::transport::Response) -> Option<Error> {
+    crate::error::map_answer(response, "/api/auth")
 }
 
 #[cfg(test)]

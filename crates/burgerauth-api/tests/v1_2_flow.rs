@@ -119,6 +119,28 @@ async fn pkce_authorization_on_both_real_1_2_builds() {
 }
 
 #[tokio::test]
+async fn a_1_2_redirect_mismatch_is_the_servers_words_not_a_decode_error() {
+    // HEAD answers `401 text/html` "<uri> is not <uri>" (recordings: wire.txt step 061).
+    let (emu, client) =
+        common::python_build(omniauth_testkit::burgerauth::Dialect::V1_2, true).await;
+    let session = python_user(&emu, &client, "rhea").await;
+    client
+        .create_app(
+            &session,
+            &AppRegistration::new("", "https://app/cb").app_id("rheaapp"),
+        )
+        .await
+        .unwrap();
+    let request = AuthorizationRequest::new("rheaapp", "https://app/other");
+    let err = client.authorize(&session, &request).await.unwrap_err();
+    let ErrorKind::Api { status, message } = err.kind() else {
+        panic!("expected the server's answer, got {err:?}");
+    };
+    assert_eq!(*status, 401);
+    assert!(message.contains(" is not "), "{message}");
+}
+
+#[tokio::test]
 async fn refresh_works_as_documented_and_fails_as_on_real_servers() {
     for real_bugs in [false, true] {
         let (emu, client) = python(real_bugs).await;

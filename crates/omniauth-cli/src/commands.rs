@@ -36,7 +36,11 @@ impl Out {
 /// `omniauth login`.
 pub async fn login(args: LoginArgs, store: FileStore, out: Out) -> Result<()> {
     let service: Service = args.service.into();
-    let authenticator = new_session_authenticator(service, args.base_url.as_deref(), args.dialect)?;
+    let authenticator = if service == Service::Resonite && args.dialect == DialectArg::Auto {
+        resonite_authenticator(&store, &args.account, args.base_url.as_deref())?
+    } else {
+        new_session_authenticator(service, args.base_url.as_deref(), args.dialect)?
+    };
     let mut credentials = Credentials::default();
     if let Some(username) = &args.username {
         credentials = credentials.with_username(username);
@@ -47,11 +51,16 @@ pub async fn login(args: LoginArgs, store: FileStore, out: Out) -> Result<()> {
     if service.needs_password() {
         credentials = credentials.with_password(input::password(args.password_stdin)?);
     }
-    if let Some(code) = &args.totp {
-        credentials = credentials.with_totp(omniauth::TotpCode::new(code.as_str()));
+    let given = input::second_factor(input::SecondFactorSource {
+        argv: args.totp.as_deref(),
+        stdin: args.totp_stdin,
+    })?;
+    let code_given = given.is_some();
+    if let Some(code) = given {
+        credentials = credentials.with_totp(code);
     }
     let mut outcome = authenticator.login(&credentials).await?;
-    let ask_for_code = matches!(outcome, LoginOutcome::SecondFactorRequired) && args.totp.is_none();
+    let ask_for_code = matches!(outcome, LoginOutcome::SecondFactorRequired) && !code_given;
     if let Some(code) = ask_for_code.then(input::totp_prompt).flatten() {
         outcome = authenticator
             .login(&credentials.clone().with_totp(code))
@@ -124,11 +133,12 @@ pub async fn token(args: AccountArgs, store: FileStore, out: Out) -> Result<()> 
     Ok(())
 }
 
-/// `omniauth whoami`.
+/// `omniauth whoami`: refreshes an expiring session first, as `token` does, then asks the
+/// server where it can.
 pub async fn whoami(args: AccountArgs, store: FileStore, out: Out) -> Result<()> {
     let service: Service = args.service.into();
     let manager = manager(&args, store).await?;
-    let session = manager.stored().await?;
+    let session = manager.session().await?;
     if manager.authenticator().capabilities().validate {
         manager.authenticator().validate(&session).await?;
     }
@@ -238,6 +248,22 @@ fn new_session_authenticator(
     Ok(Box::new(burgerauth::BurgerauthAuthenticator::new(client)))
 }
 
+/// Resonite's authenticator with the account's lasting device (see [`crate::device`]).
+fn resonite_authenticator(
+    store: &FileStore,
+    account: &str,
+    base_url: Option<&str>,
+) -> Result<Box<dyn Authenticator>> {
+    let url = base_url
+        .or(Service::Resonite.default_base_url())
+        .unwrap_or_default();
+    let device = crate::device::for_account(store.path(), account)?;
+    let client = omniauth::resonite::Client::new(url)?;
+    Ok(Box::new(
+        omniauth::resonite::ResoniteAuthenticator::new(client).with_device(device),
+    ))
+}
+
 /// A manager for the stored session, with the authenticator rebuilt from the stored base URL.
 async fn manager(args: &AccountArgs, store: FileStore) -> Result<SessionManager> {
     let service: Service = args.service.into();
@@ -259,7 +285,10 @@ async fn finish_login(outcome: LoginOutcome, wait: Option<u64>) -> Result<Sessio
     match outcome {
         LoginOutcome::Authenticated(session) => Ok(session),
         LoginOutcome::SecondFactorRequired => Err(Error::new(ErrorKind::SecondFactorRequired)
-            .with_message("this account has a second factor: pass --totp CODE")),
+            .with_message(
+                "this account has a second factor: give the code with --totp-stdin, \
+                 $OMNIAUTH_TOTP or --totp CODE",
+            )),
         LoginOutcome::ConfirmationPending(pending) => wait_for_confirmation(&pending, wait).await,
         _ => Err(Error::new(ErrorKind::Unsupported)
             .with_message("this login outcome is not known to this CLI")),

@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod demo;
+mod device;
 mod input;
 mod output;
 mod store;
@@ -27,7 +28,10 @@ impl From<ServiceArg> for omniauth::Service {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return output::usage_error(&err),
+    };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("OMNIAUTH_LOG"))
         .with_writer(std::io::stderr)

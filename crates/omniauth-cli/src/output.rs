@@ -75,6 +75,35 @@ pub fn fail(err: &Error, json_mode: bool) -> ExitCode {
     ExitCode::from(exit_code(err))
 }
 
+/// Reports a command line clap refused: its text on stderr, and with `--json` anywhere on
+/// the command line a JSON error on stdout (kind `usage`); `--help` and `--version` print as
+/// usual.
+pub fn usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind as Clap;
+    if matches!(
+        err.kind(),
+        Clap::DisplayHelp | Clap::DisplayVersion | Clap::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = err.print();
+        return ExitCode::from(if err.use_stderr() { code::USAGE } else { 0 });
+    }
+    let _ = err.print();
+    if std::env::args_os().any(|a| a == "--json") {
+        let text = err.render().to_string();
+        let message = text
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .to_owned();
+        println!(
+            "{}",
+            json!({"error": {"kind": "usage", "message": message}})
+        );
+    }
+    ExitCode::from(code::USAGE)
+}
+
 /// The `whoami` object of a session: no secret in it.
 pub fn session_json(service: &str, account: &str, session: &Session) -> Value {
     json!({

@@ -76,7 +76,8 @@ impl Service {
     /// Burgerauth's detects the server's dialect (1.2 or 1.3) on the first login or
     /// registration and uses the dialect stored in each session afterwards; build a
     /// [`BurgerauthAuthenticator`](crate::burgerauth::BurgerauthAuthenticator) yourself to
-    /// fix one.
+    /// fix one. GoScrobble's takes the site root (`https://scrobble.example.org`) or the API
+    /// root (`…/api/v1`).
     ///
     /// # Errors
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) when a self-hosted service
@@ -103,7 +104,7 @@ impl Service {
             )),
             #[cfg(feature = "goscrobble")]
             Self::GoScrobble => Ok(Box::new(crate::goscrobble::GoScrobbleAuthenticator::new(
-                crate::goscrobble::Client::new(url)?,
+                crate::goscrobble::Client::new(goscrobble_api_root(url))?,
             ))),
             #[cfg(feature = "maillink")]
             Self::Maillink => Ok(Box::new(crate::maillink::MaillinkAuthenticator::new(
@@ -163,6 +164,36 @@ mod tests {
             let err = service.authenticator(None).unwrap_err();
             assert_eq!(err.kind(), &crate::ErrorKind::InvalidInput, "{service}");
             assert!(err.to_string().contains("self-hosted"));
+        }
+    }
+}
+
+/// GoScrobble serves its API under `/api/v1` of its site: the site root is taken as well as
+/// the API root (a site root alone would reach the web app's pages, not the API).
+#[cfg(feature = "goscrobble")]
+fn goscrobble_api_root(url: &str) -> String {
+    let url = url.trim_end_matches('/');
+    if url.ends_with("/api/v1") {
+        url.to_owned()
+    } else {
+        format!("{url}/api/v1")
+    }
+}
+
+#[cfg(all(test, feature = "goscrobble"))]
+mod goscrobble_root_tests {
+    #[test]
+    fn the_site_root_and_the_api_root_both_reach_the_api() {
+        for url in [
+            "https://scrobble.example.org",
+            "https://scrobble.example.org/",
+            "https://scrobble.example.org/api/v1",
+            "https://scrobble.example.org/api/v1/",
+        ] {
+            assert_eq!(
+                super::goscrobble_api_root(url),
+                "https://scrobble.example.org/api/v1"
+            );
         }
     }
 }

@@ -127,7 +127,7 @@ pub fn wire_txt(path: &Path) -> Vec<Exchange> {
     let mut in_body = false;
     for line in read(path).lines() {
         if let Some(heading) = line.strip_prefix("##### ") {
-            step = heading.to_owned();
+            heading.clone_into(&mut step);
             part = Part::None;
             in_body = false;
         } else if let Some(rest) = line.strip_prefix("--> ") {

@@ -32,16 +32,6 @@ pub(crate) fn dir_of(store: &Path) -> PathBuf {
     }
 }
 
-/// Creates the lock directory and any missing parent, readable by the owner alone (0700 on
-/// Unix): it holds the temporary files, which hold every token while a write is under way.
-pub(crate) fn create_lock_dir(dir: &Path) -> io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
-
 /// Blocks until this caller holds the exclusive lock on the file at `path` (created empty,
 /// mode 0600, when missing). The lock is the open file: it is released when the file is
 /// closed, which the kernel also does for a process that dies, so a dead holder never keeps
@@ -173,7 +163,7 @@ mod tests {
     fn the_sweep_takes_temp_files_only_and_legacy_ones_only_when_old() {
         let dir = tempfile::tempdir().unwrap();
         let locks = dir.path().join("s.json.locks");
-        create_lock_dir(&locks).unwrap();
+        std::fs::create_dir_all(&locks).unwrap();
         std::fs::write(locks.join(".omniauth-store-abc"), b"{}").unwrap();
         std::fs::write(locks.join("store.lock"), b"").unwrap();
         std::fs::write(dir.path().join(".omniauth-store-fresh"), b"{}").unwrap();
