@@ -1,7 +1,5 @@
 //! The command line, as clap reads it.
 
-use std::path::PathBuf;
-
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Sign in to Resonite, Burgerauth, GoScrobble or an email-link service, keep the sessions,
@@ -9,9 +7,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "omniauth", version, about, max_term_width = 100)]
 pub struct Cli {
-    /// The session store file (default: `$OMNIAUTH_STORE`, else `<config dir>/omniauth/sessions.json`).
-    #[arg(long, global = true, value_name = "PATH")]
-    pub store: Option<PathBuf>,
+    /// The session store: a file path, or `redis://[user:password@]host:port/db?prefix=…`
+    /// (`rediss://` for TLS) to share sessions across machines (default: `$OMNIAUTH_STORE`,
+    /// else `<config dir>/omniauth/sessions.json`).
+    #[arg(long, global = true, value_name = "PATH|URL")]
+    pub store: Option<String>,
 
     /// Print machine-readable JSON on stdout.
     #[arg(long, global = true)]

@@ -4,15 +4,15 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use omniauth::{
-    Authenticator, ClientSettings, Credentials, Error, ErrorKind, ExposeSecret, FileStore,
-    LoginOutcome, LogoutOutcome, PendingLogin, Result, Service, Session, SessionManager,
-    TokenStore, burgerauth,
+    Authenticator, ClientSettings, Credentials, Error, ErrorKind, ExposeSecret, LoginOutcome,
+    LogoutOutcome, PendingLogin, Result, Service, Session, SessionManager, burgerauth,
 };
 use serde_json::json;
 
 use crate::cli::{AccountArgs, DialectArg, LoginArgs, RegisterArgs};
+use crate::input;
 use crate::output::{session_json, session_line};
-use crate::{input, store};
+use crate::store::{self, Store};
 
 /// The extra under which the CLI keeps the base URL given at login.
 const BASE_URL: &str = "base_url";
@@ -37,7 +37,7 @@ impl Out {
 /// `omniauth login`.
 pub async fn login(
     args: LoginArgs,
-    store: FileStore,
+    store: Store,
     out: Out,
     settings: &ClientSettings,
 ) -> Result<()> {
@@ -88,7 +88,7 @@ pub async fn login(
 /// `omniauth register`.
 pub async fn register(
     args: RegisterArgs,
-    store: FileStore,
+    store: Store,
     out: Out,
     settings: &ClientSettings,
 ) -> Result<()> {
@@ -132,7 +132,7 @@ pub async fn register(
 /// `omniauth token`: the only command that prints a secret, because that is what it is for.
 pub async fn token(
     args: AccountArgs,
-    store: FileStore,
+    store: Store,
     out: Out,
     settings: &ClientSettings,
 ) -> Result<()> {
@@ -154,7 +154,7 @@ pub async fn token(
 /// server where it can.
 pub async fn whoami(
     args: AccountArgs,
-    store: FileStore,
+    store: Store,
     out: Out,
     settings: &ClientSettings,
 ) -> Result<()> {
@@ -172,7 +172,7 @@ pub async fn whoami(
 /// the token stays valid and until when.
 pub async fn logout(
     args: AccountArgs,
-    store: FileStore,
+    store: Store,
     out: Out,
     settings: &ClientSettings,
 ) -> Result<()> {
@@ -223,11 +223,11 @@ pub async fn logout(
 }
 
 /// `omniauth status`.
-pub async fn status(store: FileStore, out: Out) -> Result<()> {
+pub async fn status(store: Store, out: Out) -> Result<()> {
     let mut rows = Vec::new();
-    for key in store.keys().await? {
+    for key in store.sessions.keys().await? {
         let (service, account) = store::split_key(&key);
-        if let Some(session) = store.load(&key).await? {
+        if let Some(session) = store.sessions.load(&key).await? {
             rows.push((service.to_owned(), account.to_owned(), session));
         }
     }
@@ -279,7 +279,7 @@ fn new_session_authenticator(
 
 /// Resonite's authenticator with the account's lasting device (see [`crate::device`]).
 fn resonite_authenticator(
-    store: &FileStore,
+    store: &Store,
     account: &str,
     base_url: Option<&str>,
     settings: &ClientSettings,
@@ -287,7 +287,7 @@ fn resonite_authenticator(
     let url = base_url
         .or(Service::Resonite.default_base_url())
         .unwrap_or_default();
-    let device = crate::device::for_account(store.path(), account)?;
+    let device = crate::device::for_account(&store.devices, account)?;
     let mut builder = omniauth::resonite::Client::builder().base_url(url);
     if let Some(deadline) = settings.deadline_value() {
         builder = builder.deadline(deadline);
@@ -301,12 +301,12 @@ fn resonite_authenticator(
 /// A manager for the stored session, with the authenticator rebuilt from the stored base URL.
 async fn manager(
     args: &AccountArgs,
-    store: FileStore,
+    store: Store,
     settings: &ClientSettings,
 ) -> Result<SessionManager> {
     let service: Service = args.service.into();
     let key = store::key(service.name(), &args.account);
-    let session = store.load(&key).await?.ok_or_else(|| {
+    let session = store.sessions.load(&key).await?.ok_or_else(|| {
         Error::new(ErrorKind::Unauthorized)
             .with_service(service.name())
             .with_message(format!(
@@ -316,7 +316,11 @@ async fn manager(
             ))
     })?;
     let authenticator = service.authenticator_with(session.extra(BASE_URL), settings)?;
-    Ok(SessionManager::new(authenticator, store, key))
+    Ok(SessionManager::with_shared_store(
+        authenticator,
+        store.sessions,
+        key,
+    ))
 }
 
 async fn finish_login(outcome: LoginOutcome, wait: Option<u64>) -> Result<Session> {
@@ -374,16 +378,20 @@ async fn save(
     account: &str,
     session: Session,
     base_url: Option<&str>,
-    store: FileStore,
+    store: Store,
     out: Out,
 ) -> Result<()> {
     let session = match base_url {
         Some(url) => session.with_extra(BASE_URL, url),
         None => session,
     };
-    SessionManager::new(authenticator, store, store::key(service.name(), account))
-        .save(session.clone())
-        .await?;
+    SessionManager::with_shared_store(
+        authenticator,
+        store.sessions,
+        store::key(service.name(), account),
+    )
+    .save(session.clone())
+    .await?;
     out.session(service, account, &session);
     Ok(())
 }

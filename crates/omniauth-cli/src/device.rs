@@ -3,7 +3,8 @@
 //! one — after a logout too, since the store forgets the session but not the device.
 //!
 //! The file holds secret machine ids: it is written atomically with mode 0600 in the store's
-//! directory. It is per machine: another machine sharing a store has its own devices.
+//! directory (in the config directory when the store is Redis). It is per machine: another
+//! machine sharing a store has its own devices.
 
 use std::path::{Path, PathBuf};
 
@@ -16,12 +17,12 @@ pub fn path(store: &Path) -> PathBuf {
     store.with_file_name("resonite-devices.json")
 }
 
-/// The device of `account`, made and kept now when it has none yet.
+/// The device of `account` in the device file `file`, made and kept now when it has none.
 ///
 /// # Errors
 /// `Store` when the file cannot be read or written, or is not what this CLI writes.
-pub fn for_account(store: &Path, account: &str) -> Result<Device> {
-    let file = path(store);
+pub fn for_account(file: &Path, account: &str) -> Result<Device> {
+    let file = file.to_path_buf();
     let mut accounts = read(&file)?;
     if let Some(entry) = accounts.get(account)
         && let (Some(uid), Some(machine)) =
@@ -78,10 +79,10 @@ mod tests {
     #[test]
     fn a_device_is_made_once_per_account() {
         let dir = tempfile::tempdir().unwrap();
-        let store = dir.path().join("sessions.json");
-        let first = for_account(&store, "a").unwrap();
-        let again = for_account(&store, "a").unwrap();
-        let other = for_account(&store, "b").unwrap();
+        let file = path(&dir.path().join("sessions.json"));
+        let first = for_account(&file, "a").unwrap();
+        let again = for_account(&file, "a").unwrap();
+        let other = for_account(&file, "b").unwrap();
         assert_eq!(first.uid(), again.uid());
         assert_eq!(
             first.secret_machine_id().expose_secret(),
@@ -93,9 +94,9 @@ mod tests {
     #[test]
     fn a_foreign_file_is_a_store_error_without_its_content() {
         let dir = tempfile::tempdir().unwrap();
-        let store = dir.path().join("sessions.json");
-        std::fs::write(path(&store), "[\"secret-looking\"]").unwrap();
-        let err = for_account(&store, "a").unwrap_err();
+        let file = path(&dir.path().join("sessions.json"));
+        std::fs::write(&file, "[\"secret-looking\"]").unwrap();
+        let err = for_account(&file, "a").unwrap_err();
         assert_eq!(err.kind(), &ErrorKind::Store);
         assert!(!err.to_string().contains("secret-looking"));
     }

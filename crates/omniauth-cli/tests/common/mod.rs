@@ -13,7 +13,8 @@ pub async fn omniauth(store: &Path, args: &[&str], stdin: &str) -> Output {
     omniauth_env(store, args, stdin, &[]).await
 }
 
-/// [`omniauth`] with extra environment variables. The binary never prompts on the
+/// [`omniauth`] with extra environment variables. `--store store` comes first unless `args`
+/// name a store themselves. The binary never prompts on the
 /// terminal the tests run in (`OMNIAUTH_TERMINAL_PROMPT=0`).
 pub async fn omniauth_env(
     store: &Path,
@@ -21,7 +22,11 @@ pub async fn omniauth_env(
     stdin: &str,
     env: &[(&str, &str)],
 ) -> Output {
-    let mut full = vec!["--store".to_owned(), store.display().to_string()];
+    // `store` is the default; a test that passes its own `--store` (a Redis URL) keeps it.
+    let mut full = Vec::new();
+    if !args.contains(&"--store") {
+        full.extend(["--store".to_owned(), store.display().to_string()]);
+    }
     full.extend(args.iter().map(|a| (*a).to_owned()));
     let stdin = stdin.to_owned();
     let env: Vec<(String, String)> = env
