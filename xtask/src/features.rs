@@ -1,5 +1,6 @@
 //! Every feature combination users can pick compiles without warnings: the facade's powerset
-//! of services, `resonite-api` without its hub, and each testkit emulator alone. This is what
+//! of services, `omniauth-types` with and without Redis, `resonite-api` without its hub, and
+//! each testkit emulator alone. This is what
 //! `cargo hack --feature-powerset` would do, without a tool to install in CI.
 
 use std::process::Command;
@@ -17,6 +18,11 @@ const PACKAGES: &[Package] = &[
         name: "omniauth",
         features: &["resonite", "burgerauth", "goscrobble", "maillink"],
         powerset: true,
+    },
+    Package {
+        name: "omniauth-types",
+        features: &["redis"],
+        powerset: false,
     },
     Package {
         name: "resonite-api",

@@ -24,3 +24,6 @@ mod maillink {}
 
 #[doc = include_str!("../../docs/testing.md")]
 mod testing {}
+
+#[doc = include_str!("../../docs/sharing-sessions.md")]
+mod sharing_sessions {}
