@@ -3,6 +3,7 @@
 //! defaults, unreadable times are `None`, top-N objects keyed `"1".."N"` become ordered lists.
 
 mod config;
+mod image;
 pub(crate) mod de;
 mod ingress;
 pub(crate) mod music;
@@ -11,6 +12,7 @@ mod site;
 mod user;
 
 pub use config::{ConfigUpdate, ServerConfig};
+pub use image::{ImageSize, ImageStatus, image_path};
 pub use ingress::{JellyfinEvent, MultiScrobble};
 pub use music::{Album, Artist, Listener, TopEntry, TopListeners, Track};
 pub use scrobble::{ListMeta, NamedRef, Profile, Scrobble, ScrobbleList};
