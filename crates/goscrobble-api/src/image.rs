@@ -60,7 +60,11 @@ mod tests {
             ),
         ] {
             let client = Client::new(base).unwrap();
-            assert_eq!(client.image_url(id, ImageSize::Full).as_str(), expected, "{base}");
+            assert_eq!(
+                client.image_url(id, ImageSize::Full).as_str(),
+                expected,
+                "{base}"
+            );
         }
     }
 }

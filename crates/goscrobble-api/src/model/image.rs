@@ -125,7 +125,11 @@ mod tests {
             (r#""none""#, ImageStatus::NotAvailable),
             (r#""Complete""#, ImageStatus::Other("Complete".into())),
         ] {
-            assert_eq!(serde_json::from_str::<ImageStatus>(wire).unwrap(), status, "{wire}");
+            assert_eq!(
+                serde_json::from_str::<ImageStatus>(wire).unwrap(),
+                status,
+                "{wire}"
+            );
         }
     }
 

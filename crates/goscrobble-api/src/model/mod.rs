@@ -3,8 +3,8 @@
 //! defaults, unreadable times are `None`, top-N objects keyed `"1".."N"` become ordered lists.
 
 mod config;
-mod image;
 pub(crate) mod de;
+mod image;
 mod ingress;
 pub(crate) mod music;
 mod scrobble;
