@@ -50,6 +50,19 @@ pub const ERROR_ANSWERS: &[(u16, &str, &str, &str)] = &[
     (200, "any", r#"{"error":"Invalid Username"}"#, "NotFound"),
     (200, "any", r#"{"error":"Invalid UUID"}"#, "NotFound"),
     (200, "any", r#"{"error":"Error logging in"}"#, "Api"),
+    (200, "any", r#"{"error":"Error processing upload"}"#, "Api"),
+    (
+        400,
+        "any",
+        "{\"error\":\"Error processing upload\"}\n",
+        "Api",
+    ),
+    (
+        401,
+        "any",
+        "{\"error\":\"Invalid user UUID\"}\n",
+        "Unauthorized",
+    ),
     (
         401,
         "any",

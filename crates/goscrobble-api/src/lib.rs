@@ -20,6 +20,7 @@ pub use authenticator::GoScrobbleAuthenticator;
 pub use client::{Client, ClientBuilder, heavy_tier};
 pub use endpoints::ENDPOINTS;
 pub use error::{ERROR_ANSWERS, decode_error};
+pub use image::MAX_IMAGE_BYTES;
 pub use jwt::{Claims, session_from_token};
 pub use music::SITE_WIDE;
 pub use secret::{IngressKey, ResetToken};

@@ -92,14 +92,21 @@
 //!   play), and a track nobody played fails with `Failed to fetch combined scrobbles`.
 //! - **Stats** are computed per request (the server caches them in Redis for 5 minutes);
 //!   `users` counts active accounts.
-//! - **Not emulated**: image uploads (`/artists|albums/{uuid}/upload`), the Spotify OAuth
-//!   callback `/link/spotify`, the pull integrations (Spotify/Navidrome workers), CORS
+//! - **Uploads** (`/artists|albums/{uuid}/upload`, moderators and admins, heavy tier) read the
+//!   multipart part `file` (it needs a file name) of a complete form, with no size limit of
+//!   their own (Go spools big files to disk; the test server's request log refuses bodies over
+//!   [`MAX_REQUEST_BYTES`](crate::MAX_REQUEST_BYTES) with a 413); the file is kept ([`GoScrobble::uploaded_image`]) and the
+//!   record's `img` becomes `pending`. A bad form is `200 Error processing upload`; a
+//!   malformed artist UUID passes the lookup and fails after the form is read (`400 Error
+//!   processing upload`); an unknown artist or any bad album UUID is `Invalid UUID`.
+//! - **Not emulated**: the Spotify OAuth callback `/link/spotify`, the pull integrations (Spotify/Navidrome workers), CORS
 //!   headers, and everything outside `/api`.
 
 mod catalogue;
 mod ingress;
 mod routes;
 mod state;
+mod upload;
 mod wire;
 
 #[cfg(test)]
@@ -260,6 +267,12 @@ impl GoScrobble {
     /// none), a source URL (a fresh Spotify record) or `""`. `false` for an unknown UUID.
     pub fn set_image_status(&self, uuid: &str, img: &str) -> bool {
         self.shared.set_record(uuid, |i, _| img.clone_into(i))
+    }
+
+    /// The bytes of the last image uploaded for the artist or album `uuid` (its
+    /// `<uuid>_full.jpg`).
+    pub fn uploaded_image(&self, uuid: &str) -> Option<Vec<u8>> {
+        self.shared.image(uuid)
     }
 
     /// Runs the minutely resize job once: every `pending` image becomes `complete`; returns

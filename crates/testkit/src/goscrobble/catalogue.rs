@@ -194,6 +194,25 @@ impl Shared {
         false
     }
 
+    pub(crate) fn has_artist(&self, uuid: &str) -> bool {
+        self.lock().artists.iter().any(|a| a.uuid == uuid)
+    }
+
+    pub(crate) fn has_album(&self, uuid: &str) -> bool {
+        self.lock().albums.iter().any(|a| a.uuid == uuid)
+    }
+
+    /// `importUploadedImage`: the file is kept as `<uuid>_full.jpg` and the record's `img`
+    /// becomes `pending`.
+    pub(crate) fn store_image(&self, uuid: &str, image: Vec<u8>) {
+        self.set_record(uuid, |img, _| "pending".clone_into(img));
+        self.lock().images.insert(uuid.to_owned(), image);
+    }
+
+    pub(crate) fn image(&self, uuid: &str) -> Option<Vec<u8>> {
+        self.lock().images.get(uuid).cloned()
+    }
+
     /// `resizeImages`, the minutely job: every `pending` artist and album becomes
     /// `complete` (the emulator keeps no files, so no resize fails).
     pub(crate) fn resize_images(&self) -> usize {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::Router;
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Request, State};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -13,9 +13,9 @@ use bytes::Bytes;
 use http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::ingress;
 use super::state::{Shared, Tier};
 use super::wire::{Reply, any_object, field, go_decode_object, string_field};
+use super::{ingress, upload};
 
 pub(super) type St = State<Arc<Shared>>;
 
@@ -52,6 +52,14 @@ pub(crate) fn router(shared: Arc<Shared>, base_path: &str) -> Router {
         .route("/tracks/{uuid}/top", get(track_listeners))
         .route("/tracks/artist/{uuid}", get(artist_tracks))
         .route("/tracks/album/{uuid}", get(album_tracks))
+        .route(
+            "/artists/{uuid}/upload",
+            post(upload::artist).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/albums/{uuid}/upload",
+            post(upload::album).layer(DefaultBodyLimit::disable()),
+        )
         .route("/ingress/jellyfin", post(ingress::jellyfin))
         .route("/ingress/multiscrobbler", post(ingress::multiscrobbler))
         .route_layer(axum::middleware::from_fn_with_state(
@@ -147,7 +155,21 @@ fn admin_user(shared: &Shared, headers: &HeaderMap) -> Result<String, Reply> {
     Ok(uuid)
 }
 
-fn is_uuid(text: &str) -> bool {
+/// `modMiddleware` of the uploads: a valid JWT of an active moderator or admin.
+pub(super) fn moderator_user(shared: &Shared, headers: &HeaderMap) -> Result<String, Reply> {
+    let uuid = jwt_user(shared, headers)?;
+    let user = shared
+        .active_user(&uuid)
+        .ok_or_else(|| Reply::unauthorized("Invalid user UUID"))?;
+    if !user.admin && !user.moderator {
+        return Err(Reply::unauthorized(
+            "User is not moderator or administrator",
+        ));
+    }
+    Ok(uuid)
+}
+
+pub(super) fn is_uuid(text: &str) -> bool {
     uuid::Uuid::parse_str(text).is_ok() && text.len() == 36
 }
 

@@ -315,3 +315,37 @@ async fn img_and_desc_are_filled_as_the_server_fills_them() {
     let of = get(&server, &format!("/tracks/artist/{artist}")).await;
     assert_eq!(of["tracks"]["1"]["img"], "");
 }
+
+#[tokio::test]
+async fn uploads_fail_where_the_handlers_fail() {
+    let server = start().await;
+    let alice = server.add_user("alice", "password1", "");
+    multi(&server, &alice.ingress_key, &["R"], "A", "T").await;
+    let token = login(&server, "alice").await;
+    let upload = |path: String, content_type: &'static str, body: &'static str| {
+        http()
+            .post(format!("{}{path}", server.base_url()))
+            .bearer_auth(&token)
+            .header("content-type", content_type)
+            .body(body)
+    };
+    let form = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.jpg\"\r\n\r\nJPEG\r\n--b--\r\n";
+    let multipart = "multipart/form-data; boundary=b";
+    let (status, body) = send(upload("/artists/bad/upload".into(), multipart, form)).await;
+    assert_eq!(
+        (status, body),
+        (401, error("User is not moderator or administrator"))
+    );
+    server.set_moderator("alice", true);
+    let (status, body) = send(upload("/artists/bad/upload".into(), multipart, form)).await;
+    assert_eq!((status, body), (400, error("Error processing upload")));
+    let (status, body) = send(upload("/albums/bad/upload".into(), multipart, form)).await;
+    assert_eq!((status, body), (200, error("Invalid UUID")));
+    let album = server.scrobbles_of("alice")[0].album.clone();
+    let path = format!("/albums/{album}/upload");
+    let (_, body) = send(upload(path.clone(), "image/jpeg", "JPEG")).await;
+    assert_eq!(body, error("Error processing upload"));
+    let (_, body) = send(upload(path, multipart, form)).await;
+    assert_eq!(body, json!({ "message": "Successfully uploaded!" }));
+    assert_eq!(server.uploaded_image(&album), Some(b"JPEG".to_vec()));
+}

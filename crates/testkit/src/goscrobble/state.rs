@@ -153,6 +153,8 @@ pub(crate) struct Data {
     pub(super) tracks: Vec<Track>,
     pub(super) scrobbles: Vec<ScrobbleRecord>,
     pub(super) dedupe: HashMap<String, String>,
+    /// The uploaded `<uuid>_full.jpg` files.
+    pub(super) images: HashMap<String, Vec<u8>>,
     /// One bucket per tier and peer address: `limitMiddleware` keys `GetLimiter` on
     /// `r.RemoteAddr` (`ip:port`, so each TCP connection has its own).
     buckets: HashMap<(Tier, Option<SocketAddr>), Bucket>,
