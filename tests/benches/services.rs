@@ -128,6 +128,16 @@ fn refresh_token_of(jwt: &str) -> String {
         .refresh_token
 }
 
+/// The mean time of `f` over 20,000 calls.
+fn per_call(mut f: impl FnMut()) -> std::time::Duration {
+    const CALLS: u32 = 20_000;
+    let start = std::time::Instant::now();
+    for _ in 0..CALLS {
+        f();
+    }
+    start.elapsed() / CALLS
+}
+
 async fn goscrobble_overhead() {
     let emulator = GoScrobble::builder()
         .without_rate_limits()
@@ -148,7 +158,8 @@ async fn goscrobble_overhead() {
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
-    let typed_session = &std::cell::RefCell::new(client.login("typed", &password).await.unwrap());
+    let typed_session =
+        &std::cell::RefCell::new(Some(client.login("typed", &password).await.unwrap()));
     // Each baseline rotates its own user's refresh token, as the typed call rotates its own.
     let mut raw_tokens = Vec::new();
     for name in ["bare", "same"] {
@@ -161,8 +172,9 @@ async fn goscrobble_overhead() {
     let url = &format!("{}/refresh", emulator.base_url());
     let raw_refresh = move |same: bool| async move {
         let (raw, slot) = (&clients[usize::from(same)], &raw_tokens[usize::from(same)]);
-        let current = slot.borrow().clone();
-        let request = raw.post(url).json(&RefreshBody { token: &current });
+        let request = raw.post(url).json(&RefreshBody {
+            token: &slot.borrow(),
+        });
         let request = if same {
             same_settings(request)
         } else {
@@ -173,15 +185,36 @@ async fn goscrobble_overhead() {
     };
     let mut calls = [
         common::call(move || async move {
-            let current = typed_session.borrow().clone();
+            // The session is moved out and back, not cloned, as the baselines lend their token.
+            let current = typed_session.borrow_mut().take().unwrap();
             let next = client.refresh(&current).await.unwrap();
-            *typed_session.borrow_mut() = next;
+            *typed_session.borrow_mut() = Some(next);
         }),
         common::call(move || raw_refresh(false)),
         common::call(move || raw_refresh(true)),
     ];
     let medians = common::interleaved_medians(2000, WARMUP, &mut calls).await;
     let (typed, bare, same) = (medians[0], medians[1], medians[2]);
+    // The answer's handling alone, without the network: the JWT read into a `Session` (the
+    // typed call) against the baselines' claims struct.
+    let jwt = typed_session
+        .borrow()
+        .as_ref()
+        .unwrap()
+        .access_token()
+        .clone();
+    let decode_typed = per_call(|| {
+        std::hint::black_box(goscrobble_api::session_from_token(jwt.clone()).unwrap());
+    });
+    let claims_typed = per_call(|| {
+        std::hint::black_box(goscrobble_api::Claims::decode(&jwt).unwrap());
+    });
+    let decode_raw = per_call(|| {
+        std::hint::black_box(refresh_token_of(jwt.expose_secret()));
+    });
+    println!(
+        "decode goscrobble refresh answer: typed {decode_typed:?} (the token cloned in; its claims alone {claims_typed:?}), raw {decode_raw:?}"
+    );
     println!(
         "overhead goscrobble refresh: typed median {typed:?}; raw reqwest+serde with the same timeout and user agent {same:?}, ratio {:.3} (target <= 1.05); bare raw {bare:?}, ratio {:.3}",
         ratio(typed, same),
@@ -234,9 +267,18 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    // `cargo bench --bench services -- goscrobble` runs the GoScrobble part alone.
+    let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let wanted = |name: &str| only.as_deref().is_none_or(|only| name.contains(only));
     runtime.block_on(async {
-        resonite_overhead().await;
-        goscrobble_overhead().await;
-        resonite_concurrency().await;
+        if wanted("resonite overhead") {
+            resonite_overhead().await;
+        }
+        if wanted("goscrobble overhead") {
+            goscrobble_overhead().await;
+        }
+        if wanted("resonite concurrency") {
+            resonite_concurrency().await;
+        }
     });
 }

@@ -6,6 +6,7 @@ const JWT: EndpointAuth = EndpointAuth::Session;
 const NONE: EndpointAuth = EndpointAuth::None;
 const KEY: EndpointAuth = EndpointAuth::Other("ingress key (?key=)");
 const ADMIN: EndpointAuth = EndpointAuth::Other("admin JWT");
+const MODERATOR: EndpointAuth = EndpointAuth::Other("moderator or admin JWT");
 
 const fn row(
     method: &'static str,
@@ -26,8 +27,8 @@ const fn row(
 }
 
 /// The endpoints of the GoScrobble API v1 (paths relative to the `/api/v1` base URL) this
-/// crate calls. Not covered: image uploads (`/artists|albums/{uuid}/upload`) and the Spotify
-/// OAuth callback `/link/spotify`, which a browser follows.
+/// crate calls. Not covered: the Spotify OAuth callback `/link/spotify`, which a browser
+/// follows.
 pub const ENDPOINTS: &[Endpoint] = &[
     row(
         "POST",
@@ -201,6 +202,34 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "Client::update_config",
         &["Unauthorized", "Forbidden", "Api"],
         "values sent as strings",
+    ),
+    row(
+        "POST",
+        "/artists/{uuid}/upload",
+        MODERATOR,
+        "Client::upload_artist_image",
+        &[
+            "InvalidInput",
+            "Unauthorized",
+            "Forbidden",
+            "NotFound",
+            "Api",
+        ],
+        "multipart `file`, at most 10 MiB (checked before sending); heavy tier",
+    ),
+    row(
+        "POST",
+        "/albums/{uuid}/upload",
+        MODERATOR,
+        "Client::upload_album_image",
+        &[
+            "InvalidInput",
+            "Unauthorized",
+            "Forbidden",
+            "NotFound",
+            "Api",
+        ],
+        "multipart `file`, at most 10 MiB (checked before sending); heavy tier",
     ),
     row(
         "GET",

@@ -50,6 +50,19 @@ pub const ERROR_ANSWERS: &[(u16, &str, &str, &str)] = &[
     (200, "any", r#"{"error":"Invalid Username"}"#, "NotFound"),
     (200, "any", r#"{"error":"Invalid UUID"}"#, "NotFound"),
     (200, "any", r#"{"error":"Error logging in"}"#, "Api"),
+    (200, "any", r#"{"error":"Error processing upload"}"#, "Api"),
+    (
+        400,
+        "any",
+        "{\"error\":\"Error processing upload\"}\n",
+        "Api",
+    ),
+    (
+        401,
+        "any",
+        "{\"error\":\"Invalid user UUID\"}\n",
+        "Unauthorized",
+    ),
     (
         401,
         "any",
@@ -157,8 +170,11 @@ fn error_field(body: &[u8]) -> Option<String> {
     // Every successful answer passes here, so an answer with no `error` key at all is told by a
     // byte search. Without a backslash in the body no key can be escaped (`"\u0065rror"`), so
     // the search cannot miss one; with a backslash, the parse decides.
-    let may_hold_key =
-        body.contains(&b'\\') || body.windows(b"\"error\"".len()).any(|w| w == b"\"error\"");
+    // One pass, comparing only where a quote starts (a JWT answer has four of them).
+    let may_hold_key = body
+        .iter()
+        .enumerate()
+        .any(|(at, &byte)| byte == b'\\' || (byte == b'"' && body[at..].starts_with(b"\"error\"")));
     // serde would read a struct from an array too: only an object can carry `error`.
     if !may_hold_key || body.trim_ascii_start().first() != Some(&b'{') {
         return None;

@@ -2,13 +2,15 @@
 //! server's `JWT_SECRET`, which a client never has. The claims only describe the session
 //! (who, until when); the server decides what the token is worth.
 
+use std::fmt;
+
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use chrono::{DateTime, Utc};
 use omniauth_types::{
     AccessToken, Error, ErrorKind, ExposeSecret, RefreshToken, Result, Session, TokenScheme,
 };
-use serde_json::{Map, Value};
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::SERVICE;
 
@@ -51,13 +53,182 @@ fn unreadable(token: &AccessToken, why: &str) -> Error {
         .with_message(format!("the server's token is not a readable jwt: {why}"))
 }
 
-fn timestamp(claims: &Map<String, Value>, name: &str) -> Option<DateTime<Utc>> {
-    let value = claims.get(name)?;
-    #[allow(clippy::cast_possible_truncation)]
-    let seconds = value
-        .as_i64()
-        .or_else(|| value.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))?;
-    DateTime::from_timestamp(seconds, 0)
+/// The claims as read, leniently as a JSON tree would be read: a text claim that is not a
+/// string is `""`, a flag that is not a boolean `false`, a time that is not a number `None`;
+/// other members are skipped, and of a repeated member the last one counts.
+#[derive(Default)]
+struct RawClaims {
+    sub: String,
+    username: String,
+    email: String,
+    admin: bool,
+    moderator: bool,
+    iat: Option<DateTime<Utc>>,
+    exp: Option<DateTime<Utc>>,
+    refresh_token: Option<String>,
+    refresh_exp: Option<DateTime<Utc>>,
+}
+
+enum Field {
+    Sub,
+    Username,
+    Email,
+    Admin,
+    Moderator,
+    Iat,
+    Exp,
+    RefreshToken,
+    RefreshExp,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct FieldVisitor;
+        impl Visitor<'_> for FieldVisitor {
+            type Value = Field;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a claim name")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> std::result::Result<Field, E> {
+                Ok(match name {
+                    "sub" => Field::Sub,
+                    "username" => Field::Username,
+                    "email" => Field::Email,
+                    "admin" => Field::Admin,
+                    "mod" => Field::Moderator,
+                    "iat" => Field::Iat,
+                    "exp" => Field::Exp,
+                    "refresh_token" => Field::RefreshToken,
+                    "refresh_exp" => Field::RefreshExp,
+                    _ => Field::Other,
+                })
+            }
+        }
+        deserializer.deserialize_identifier(FieldVisitor)
+    }
+}
+
+/// Any JSON value, kept only when it is a scalar a claim can use.
+enum Scalar {
+    Text(String),
+    Flag(bool),
+    Number(f64),
+    Integer(i64),
+    Other,
+}
+
+impl Scalar {
+    fn text(self) -> String {
+        match self {
+            Self::Text(text) => text,
+            _ => String::new(),
+        }
+    }
+
+    fn flag(self) -> bool {
+        matches!(self, Self::Flag(true))
+    }
+
+    fn time(self) -> Option<DateTime<Utc>> {
+        #[allow(clippy::cast_possible_truncation)]
+        let seconds = match self {
+            Self::Integer(seconds) => seconds,
+            Self::Number(seconds) if seconds.is_finite() => seconds as i64,
+            _ => return None,
+        };
+        DateTime::from_timestamp(seconds, 0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct ScalarVisitor;
+        impl<'de> Visitor<'de> for ScalarVisitor {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any json value")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> std::result::Result<Scalar, E> {
+                Ok(Scalar::Text(text.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, text: String) -> std::result::Result<Scalar, E> {
+                Ok(Scalar::Text(text))
+            }
+            fn visit_bool<E: de::Error>(self, flag: bool) -> std::result::Result<Scalar, E> {
+                Ok(Scalar::Flag(flag))
+            }
+            fn visit_i64<E: de::Error>(self, number: i64) -> std::result::Result<Scalar, E> {
+                Ok(Scalar::Integer(number))
+            }
+            #[allow(clippy::cast_precision_loss)] // Past i64 no time is valid anyway.
+            fn visit_u64<E: de::Error>(self, number: u64) -> std::result::Result<Scalar, E> {
+                Ok(i64::try_from(number).map_or(Scalar::Number(number as f64), Scalar::Integer))
+            }
+            fn visit_f64<E: de::Error>(self, number: f64) -> std::result::Result<Scalar, E> {
+                Ok(Scalar::Number(number))
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<Scalar, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Scalar, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Scalar, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+        }
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawClaims {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct ClaimsVisitor;
+        impl<'de> Visitor<'de> for ClaimsVisitor {
+            type Value = RawClaims;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a json object of claims")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<RawClaims, A::Error> {
+                let mut claims = RawClaims::default();
+                while let Some(field) = map.next_key::<Field>()? {
+                    if matches!(field, Field::Other) {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    }
+                    let value = map.next_value::<Scalar>()?;
+                    match field {
+                        Field::Sub => claims.sub = value.text(),
+                        Field::Username => claims.username = value.text(),
+                        Field::Email => claims.email = value.text(),
+                        Field::Admin => claims.admin = value.flag(),
+                        Field::Moderator => claims.moderator = value.flag(),
+                        Field::Iat => claims.iat = value.time(),
+                        Field::Exp => claims.exp = value.time(),
+                        Field::RefreshToken => {
+                            claims.refresh_token = Some(value.text()).filter(|t| !t.is_empty());
+                        }
+                        Field::RefreshExp => claims.refresh_exp = value.time(),
+                        Field::Other => {}
+                    }
+                }
+                Ok(claims)
+            }
+        }
+        deserializer.deserialize_map(ClaimsVisitor)
+    }
 }
 
 impl Claims {
@@ -79,41 +250,26 @@ impl Claims {
             .decode(payload)
             .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(payload))
             .map_err(|_| unreadable(token, "its payload is not base64"))?;
-        let Ok(Value::Object(claims)) = serde_json::from_slice::<Value>(&bytes) else {
+        // One pass over the payload, straight into the claims (no JSON tree in between).
+        let Ok(raw) = serde_json::from_slice::<RawClaims>(&bytes) else {
             return Err(unreadable(token, "its payload is not a json object"));
         };
-        let text_claim = |name: &str| {
-            claims
-                .get(name)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let flag = |name: &str| claims.get(name).and_then(Value::as_bool).unwrap_or(false);
-        let user_uuid = text_claim("sub");
-        if user_uuid.is_empty() {
+        if raw.sub.is_empty() {
             return Err(unreadable(token, "it has no sub claim"));
         }
-        let (Some(issued_at), Some(expires_at)) =
-            (timestamp(&claims, "iat"), timestamp(&claims, "exp"))
-        else {
+        let (Some(issued_at), Some(expires_at)) = (raw.iat, raw.exp) else {
             return Err(unreadable(token, "it has no readable iat and exp claims"));
         };
-        let refresh_token = claims
-            .get("refresh_token")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .map(RefreshToken::new);
         Ok(Self {
-            user_uuid,
-            username: text_claim("username"),
-            email: text_claim("email"),
-            admin: flag("admin"),
-            moderator: flag("mod"),
+            user_uuid: raw.sub,
+            username: raw.username,
+            email: raw.email,
+            admin: raw.admin,
+            moderator: raw.moderator,
             issued_at,
             expires_at,
-            refresh_token,
-            refresh_expires_at: timestamp(&claims, "refresh_exp"),
+            refresh_token: raw.refresh_token.map(RefreshToken::new),
+            refresh_expires_at: raw.refresh_exp,
         })
     }
 
@@ -203,6 +359,27 @@ mod tests {
         assert_eq!(session.extra("email"), Some("test@test.com"));
         assert_eq!(session.extra("mod"), Some("true"));
         assert!(session.refresh_token().is_some());
+    }
+
+    #[test]
+    fn claims_of_other_types_are_read_leniently_in_one_pass() {
+        let payload = r#"{"sub":"u","username":7,"email":null,"admin":"yes","mod":true,
+            "iat":1700000000.9,"exp":1700003600,"nested":{"a":[1,{"b":2}]},"refresh_token":"",
+            "refresh_exp":"soon","exp":1700007200}"#;
+        let claims = Claims::decode(&token_with(payload, &URL_SAFE_NO_PAD)).unwrap();
+        assert_eq!(claims.username, "", "a number is no username");
+        assert_eq!(claims.email, "");
+        assert!(!claims.admin && claims.moderator);
+        assert_eq!(claims.issued_at.timestamp(), 1_700_000_000);
+        assert_eq!(
+            claims.expires_at.timestamp(),
+            1_700_007_200,
+            "the last exp counts"
+        );
+        assert!(claims.refresh_token.is_none());
+        assert!(claims.refresh_expires_at.is_none());
+        let huge = r#"{"sub":"u","iat":18446744073709551615,"exp":1}"#;
+        assert!(Claims::decode(&token_with(huge, &URL_SAFE_NO_PAD)).is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod authenticator;
 mod client;
 pub mod endpoints;
 mod error;
+mod image;
 mod ingress;
 mod jwt;
 pub mod model;
@@ -19,9 +20,13 @@ pub use authenticator::GoScrobbleAuthenticator;
 pub use client::{Client, ClientBuilder, heavy_tier};
 pub use endpoints::ENDPOINTS;
 pub use error::{ERROR_ANSWERS, decode_error};
+pub use image::MAX_IMAGE_BYTES;
 pub use jwt::{Claims, session_from_token};
 pub use music::SITE_WIDE;
 pub use secret::{IngressKey, ResetToken};
+
+/// The `uuid` crate, whose [`Uuid`](uuid::Uuid) the models and the image helpers use.
+pub use uuid;
 
 pub use omniauth_types::{
     AccessToken, Error, ErrorKind, ExposeSecret, Password, RefreshToken, Result, Session,

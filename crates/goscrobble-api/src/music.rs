@@ -1,6 +1,6 @@
 //! Artists, albums, tracks and their top lists (all public).
 
-use omniauth_types::Result;
+use omniauth_types::{Error, ErrorKind, Result};
 
 use crate::model::music::{TopArtistsAnswer, TopTracksAnswer};
 use crate::model::{Album, Artist, TopEntry, TopListeners, Track};
@@ -48,14 +48,24 @@ impl Client {
     /// `GET /artists/{uuid}`.
     ///
     /// # Errors
-    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) (`Invalid UUID`).
+    /// [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) for an unknown UUID (`Invalid
+    /// UUID`) and for a malformed one, which the server answers with an artist of empty fields
+    /// (its database refuses the text as a UUID, and that error is dropped).
     #[tracing::instrument(skip_all, fields(service = SERVICE, uuid = uuid))]
     pub async fn artist(&self, uuid: &str) -> Result<Artist> {
-        self.api
+        let artist: Artist = self
+            .api
             .get("/artists/{uuid}")
             .path_param("uuid", uuid)
             .send_json()
-            .await
+            .await?;
+        if artist.uuid.is_empty() {
+            return Err(Error::new(ErrorKind::NotFound)
+                .with_service(SERVICE)
+                .with_status(200)
+                .with_message("no artist with this uuid"));
+        }
+        Ok(artist)
     }
 
     /// `GET /albums/{uuid}`.

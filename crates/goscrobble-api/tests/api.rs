@@ -474,7 +474,7 @@ async fn the_remaining_documented_failures_are_never_success() {
         ("/user/spotify", 200, "Failed to unlink spotify account"),
         ("/config", 400, "Invalid JSON"),
         ("/tracks/top/*", 200, "Failed to fetch top tracks"),
-        ("/tracks/artist/*", 200, "Failed to fetch tracks"),
+        ("/tracks/artist/*", 200, "Failed to fetch top tracks"),
         (
             "/ingress/multiscrobbler",
             200,

@@ -40,9 +40,10 @@
 //!
 //! # Assumptions (labelled; the spec does not settle them)
 //!
-//! - **Rate limits are keyed per emulator, not per connection**: the test server does not tell
-//!   routes the peer address, so all connections share one bucket per tier (stricter than the
-//!   server). Limits are **on** by default with the server's rates;
+//! - **Rate limits are keyed per connection**: one bucket per tier and peer `ip:port`, as
+//!   `limitMiddleware` keys on `r.RemoteAddr` (so a client opening new connections gets new
+//!   buckets). When the server is not told the peer (no `ConnectInfo` on the request), all
+//!   requests share one bucket per tier. Limits are **on** by default with the server's rates;
 //!   [`GoScrobbleBuilder::without_rate_limits`] and [`GoScrobbleBuilder::tier_rate`] change them.
 //! - **The limiter runs before authentication**, so an over-limit request is a 429 whatever
 //!   its token.
@@ -67,26 +68,49 @@
 //! - **Navidrome** credentials are not pinged: any non-empty url/username/password is accepted
 //!   unless [`GoScrobble::set_navidrome_accepts`] says otherwise (`Failed to validate
 //!   credentials`).
-//! - **Ingestion**: an empty artist list or name, album or track answers `Failed to map
-//!   artist` / `album` / `track`; a multi-scrobbler `playDate` missing is the zero time.
-//! - **Unknown or malformed UUIDs**: `/artists|albums|tracks/{uuid}` answer `Invalid UUID`; the
-//!   top lists answer `Failed to fetch top artist` / `Failed to fetch top tracks` for a
-//!   malformed user UUID (an unknown one gives an empty object); listeners `Failed to fetch
-//!   combined scrobbles`; tracks of an artist/album `Failed to fetch tracks`; a user's
-//!   scrobbles `Failed to fetch scrobbles`.
-//! - **Meta** of lists: `count` = `total` = the number of items, `page` = 1.
+//! - **Ingestion**: the multi-scrobbler takes empty artists, album and track like any names
+//!   (`insertArtist` & co. store them); Jellyfin refuses them (`Missing artist data` …). A
+//!   multi-scrobbler `playDate` missing is the zero time; a Jellyfin `RunTime` gives a length
+//!   only as `H:M:S` (`Sscanf("%d:%d:%d")`; `MM:SS` is 0).
+//! - **Deactivated accounts**: `PATCH /user` answers `Failed to fetch user information`, a
+//!   refresh `Invalid refresh token` (its row stays), the admin and moderator routes `401
+//!   Invalid user UUID` (`getUserByUUID` selects `active = true`).
+//! - **Unknown or malformed UUIDs**: `/albums|tracks/{uuid}` answer `Invalid UUID`;
+//!   `/artists/{uuid}` too for an unknown one, but a malformed one is `200` with an artist of
+//!   empty fields (the database error is dropped); the top lists answer `Failed to fetch top
+//!   artist` / `Failed to fetch top tracks` for a malformed user UUID (an unknown one gives an
+//!   empty object); listeners `Failed to fetch combined scrobbles`; tracks of an artist/album
+//!   `Failed to fetch top tracks`; a user's scrobbles `Failed to fetch scrobbles`.
+//! - **`img` and `desc`**: artists and albums hold an image status (`""`, `pending`,
+//!   `complete`, `none`; [`GoScrobble::set_image_status`], [`GoScrobble::run_image_resizer`])
+//!   and a description only set in the database ([`GoScrobble::set_description`]). In top
+//!   artists `img` is the artist's UUID, in top tracks the track's album's; a track's `desc`
+//!   and `img` are its album's description and UUID; tracks-of lists leave `img` empty.
+//! - **Meta** of lists: `count` = the items, `page` = 1, `total` as the server counts: all the
+//!   user's scrobbles, a fixed 50 on `/recent`, all plays of an artist or album; for a track's
+//!   listeners the plays of the first `(track, user)` group (the user of its earliest stored
+//!   play), and a track nobody played fails with `Failed to fetch combined scrobbles`.
 //! - **Stats** are computed per request (the server caches them in Redis for 5 minutes);
 //!   `users` counts active accounts.
-//! - **Not emulated**: image uploads (`/artists|albums/{uuid}/upload`), the Spotify OAuth
-//!   callback `/link/spotify`, the pull integrations (Spotify/Navidrome workers), CORS
+//! - **Uploads** (`/artists|albums/{uuid}/upload`, moderators and admins, heavy tier) read the
+//!   multipart part `file` (it needs a file name) of a complete form, with no size limit of
+//!   their own (Go spools big files to disk; the test server's request log refuses bodies over
+//!   [`MAX_REQUEST_BYTES`](crate::MAX_REQUEST_BYTES) with a 413); the file is kept ([`GoScrobble::uploaded_image`]) and the
+//!   record's `img` becomes `pending`. A bad form is `200 Error processing upload`; a
+//!   malformed artist UUID passes the lookup and fails after the form is read (`400 Error
+//!   processing upload`); an unknown artist or any bad album UUID is `Invalid UUID`.
+//! - **Not emulated**: the Spotify OAuth callback `/link/spotify`, the pull integrations (Spotify/Navidrome workers), CORS
 //!   headers, and everything outside `/api`.
 
 mod catalogue;
 mod ingress;
 mod routes;
 mod state;
+mod upload;
 mod wire;
 
+#[cfg(test)]
+mod source_tests;
 #[cfg(test)]
 mod tests;
 
@@ -223,6 +247,38 @@ impl GoScrobble {
     /// returns how many went.
     pub fn run_reset_sweeper(&self) -> usize {
         self.shared.sweep_resets()
+    }
+
+    /// Sets the `desc` of the artist or album `uuid`, which the server has no route for (it
+    /// is edited in the database); a track shows its album's. `false` for an unknown UUID.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// let server = omniauth_testkit::goscrobble::GoScrobble::start().await?;
+    /// assert!(!server.set_description("0b6f3c1e-8a5d-4c2a-9e57-2f1a8d3b4c5e", "unknown"));
+    /// # Ok(()) }
+    /// ```
+    pub fn set_description(&self, uuid: &str, desc: &str) -> bool {
+        self.shared.set_record(uuid, |_, d| desc.clone_into(d))
+    }
+
+    /// Sets the `img` column of the artist or album `uuid` as the server's jobs do:
+    /// `"pending"` (an image was stored), `"complete"` (resized), `"none"` (Spotify had
+    /// none), a source URL (a fresh Spotify record) or `""`. `false` for an unknown UUID.
+    pub fn set_image_status(&self, uuid: &str, img: &str) -> bool {
+        self.shared.set_record(uuid, |i, _| img.clone_into(i))
+    }
+
+    /// The bytes of the last image uploaded for the artist or album `uuid` (its
+    /// `<uuid>_full.jpg`).
+    pub fn uploaded_image(&self, uuid: &str) -> Option<Vec<u8>> {
+        self.shared.image(uuid)
+    }
+
+    /// Runs the minutely resize job once: every `pending` image becomes `complete`; returns
+    /// how many.
+    pub fn run_image_resizer(&self) -> usize {
+        self.shared.resize_images()
     }
 
     /// How many refresh tokens of `username` are stored (rotation deletes the used one).

@@ -4,6 +4,7 @@
 
 mod config;
 pub(crate) mod de;
+mod image;
 mod ingress;
 pub(crate) mod music;
 mod scrobble;
@@ -11,6 +12,7 @@ mod site;
 mod user;
 
 pub use config::{ConfigUpdate, ServerConfig};
+pub use image::{ImageSize, ImageStatus, image_path};
 pub use ingress::{JellyfinEvent, MultiScrobble};
 pub use music::{Album, Artist, Listener, TopEntry, TopListeners, Track};
 pub use scrobble::{ListMeta, NamedRef, Profile, Scrobble, ScrobbleList};

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use super::image::{ImageStatus, lenient_uuid};
 use super::{ListMeta, de};
 
 /// `GET /artists/{uuid}`.
@@ -17,9 +18,11 @@ pub struct Artist {
     /// A description.
     #[serde(default, deserialize_with = "de::null_default")]
     pub desc: String,
-    /// An image path (under the server's `/img/`).
-    #[serde(default, deserialize_with = "de::null_default")]
-    pub img: String,
+    /// The state of its image (not a path): the image itself is at
+    /// [`Client::image_url`](crate::Client::image_url) of [`Artist::uuid`] once
+    /// [`ImageStatus::is_ready`].
+    #[serde(default)]
+    pub img: ImageStatus,
     /// The `MusicBrainz` id.
     #[serde(default, deserialize_with = "de::null_default")]
     pub mbid: String,
@@ -41,9 +44,9 @@ pub struct Album {
     /// A description.
     #[serde(default, deserialize_with = "de::null_default")]
     pub desc: String,
-    /// An image path.
-    #[serde(default, deserialize_with = "de::null_default")]
-    pub img: String,
+    /// The state of its image (not a path), as [`Artist::img`].
+    #[serde(default)]
+    pub img: ImageStatus,
     /// The `MusicBrainz` id.
     #[serde(default, deserialize_with = "de::null_default")]
     pub mbid: String,
@@ -65,12 +68,13 @@ pub struct Track {
     /// The length in seconds.
     #[serde(default, deserialize_with = "de::lenient_u64")]
     pub length: u64,
-    /// A description.
+    /// Its album's description (`""` without one): tracks have none of their own.
     #[serde(default, deserialize_with = "de::null_default")]
     pub desc: String,
-    /// An image path.
-    #[serde(default, deserialize_with = "de::null_default")]
-    pub img: String,
+    /// Its album's UUID (`img` on the wire), whose image stands for the track; `None` when
+    /// the track has no album.
+    #[serde(default, rename = "img", deserialize_with = "lenient_uuid")]
+    pub album_uuid: Option<uuid::Uuid>,
     /// The `MusicBrainz` id.
     #[serde(default, deserialize_with = "de::null_default")]
     pub mbid: String,
@@ -98,9 +102,11 @@ pub struct TopEntry {
     /// Its name.
     #[serde(default, deserialize_with = "de::null_default")]
     pub name: String,
-    /// An image path (`""` when none).
-    #[serde(default, deserialize_with = "de::null_default")]
-    pub img: String,
+    /// The UUID whose image stands for the row (`img` on the wire): the artist's own in top
+    /// artists, the track's album in top tracks; `None` in the tracks-of-artist/album lists
+    /// (the server leaves it empty there).
+    #[serde(default, rename = "img", deserialize_with = "lenient_uuid")]
+    pub image_uuid: Option<uuid::Uuid>,
     /// How often it was played (0 in tracks-of-artist/album lists).
     #[serde(default, deserialize_with = "de::lenient_u64")]
     pub plays: u64,

@@ -51,7 +51,10 @@ pub struct ListMeta {
     /// Items in this answer.
     #[serde(default, deserialize_with = "de::lenient_u64")]
     pub count: u64,
-    /// Items in all.
+    /// What the server counted, not always the items there are: a user's scrobbles give the
+    /// `COUNT(*)` of all their plays; `/recent` always says 50; top listeners of an artist or
+    /// album give all plays of it (every listener's), of a track the plays of one listener
+    /// (the server's count query groups by user and reads the first group).
     #[serde(default, deserialize_with = "de::lenient_u64")]
     pub total: u64,
     /// The page.

@@ -12,6 +12,11 @@ pub(super) struct Artist {
     pub(super) uuid: String,
     pub(super) name: String,
     pub(super) mbid: String,
+    /// What the `img` column holds: `""` (NULL) until an upload or import makes it
+    /// `pending`, which the resize job turns `complete`.
+    pub(super) img: String,
+    /// The `desc` column: only ever set in the database by hand.
+    pub(super) desc: String,
 }
 
 #[derive(Debug, Clone)]
@@ -19,6 +24,8 @@ pub(super) struct Album {
     pub(super) uuid: String,
     pub(super) name: String,
     pub(super) mbid: String,
+    pub(super) img: String,
+    pub(super) desc: String,
 }
 
 #[derive(Debug, Clone)]
@@ -80,22 +87,9 @@ impl Shared {
 
     /// Maps a play onto artists, album and track (by `MusicBrainz` id, then exact name) and stores
     /// the scrobble.
-    pub(crate) fn scrobble(
-        &self,
-        user: &str,
-        play: &Play,
-        time: DateTime<Utc>,
-        source: &str,
-    ) -> Result<(), &'static str> {
-        if play.artists.is_empty() || play.artists.iter().any(String::is_empty) {
-            return Err("Failed to map artist");
-        }
-        if play.album.is_empty() {
-            return Err("Failed to map album");
-        }
-        if play.track.is_empty() {
-            return Err("Failed to map track");
-        }
+    pub(crate) fn scrobble(&self, user: &str, play: &Play, time: DateTime<Utc>, source: &str) {
+        // No emptiness checks here: `insertArtist`/`insertAlbum`/`insertTrack` store an empty
+        // name like any other (the Jellyfin handler refuses empty ones itself).
         let mut data = self.lock();
         let mut artist_ids = Vec::new();
         for (index, name) in play.artists.iter().enumerate() {
@@ -115,6 +109,8 @@ impl Shared {
                     uuid: new_uuid(),
                     name: name.clone(),
                     mbid: mbid.to_owned(),
+                    img: String::new(),
+                    desc: String::new(),
                 };
                 let id = artist.uuid.clone();
                 data.artists.push(artist);
@@ -131,6 +127,8 @@ impl Shared {
                 uuid: new_uuid(),
                 name: play.album.clone(),
                 mbid: play.mbid_album.clone(),
+                img: String::new(),
+                desc: String::new(),
             };
             let id = album.uuid.clone();
             data.albums.push(album);
@@ -165,7 +163,6 @@ impl Shared {
             time,
             source: source.to_owned(),
         });
-        Ok(())
     }
 
     pub(crate) fn scrobbles_of(&self, uuid: &str) -> Vec<ScrobbleRecord> {
@@ -175,6 +172,65 @@ impl Shared {
             .filter(|s| s.user == uuid)
             .cloned()
             .collect()
+    }
+
+    // ---- image and description columns ----
+
+    /// Applies `change` to the `(img, desc)` columns of the artist or album `uuid`.
+    pub(crate) fn set_record(
+        &self,
+        uuid: &str,
+        change: impl FnOnce(&mut String, &mut String),
+    ) -> bool {
+        let mut data = self.lock();
+        if let Some(artist) = data.artists.iter_mut().find(|a| a.uuid == uuid) {
+            change(&mut artist.img, &mut artist.desc);
+            return true;
+        }
+        if let Some(album) = data.albums.iter_mut().find(|a| a.uuid == uuid) {
+            change(&mut album.img, &mut album.desc);
+            return true;
+        }
+        false
+    }
+
+    pub(crate) fn has_artist(&self, uuid: &str) -> bool {
+        self.lock().artists.iter().any(|a| a.uuid == uuid)
+    }
+
+    pub(crate) fn has_album(&self, uuid: &str) -> bool {
+        self.lock().albums.iter().any(|a| a.uuid == uuid)
+    }
+
+    /// `importUploadedImage`: the file is kept as `<uuid>_full.jpg` and the record's `img`
+    /// becomes `pending`.
+    pub(crate) fn store_image(&self, uuid: &str, image: Vec<u8>) {
+        self.set_record(uuid, |img, _| "pending".clone_into(img));
+        self.lock().images.insert(uuid.to_owned(), image);
+    }
+
+    pub(crate) fn image(&self, uuid: &str) -> Option<Vec<u8>> {
+        self.lock().images.get(uuid).cloned()
+    }
+
+    /// `resizeImages`, the minutely job: every `pending` artist and album becomes
+    /// `complete` (the emulator keeps no files, so no resize fails).
+    pub(crate) fn resize_images(&self) -> usize {
+        let mut data = self.lock();
+        let data = &mut *data;
+        let mut done = 0;
+        for img in data
+            .artists
+            .iter_mut()
+            .map(|a| &mut a.img)
+            .chain(data.albums.iter_mut().map(|a| &mut a.img))
+        {
+            if img == "pending" {
+                "complete".clone_into(img);
+                done += 1;
+            }
+        }
+        done
     }
 
     // ---- reads ----
@@ -191,12 +247,23 @@ impl Shared {
         })
     }
 
-    /// A `ScrobbleList` of the latest `limit` scrobbles (of `user`, or of everyone).
+    /// A `ScrobbleList` of the latest `limit` scrobbles (of `user`, or of everyone). `total`
+    /// is what the server puts there: the `COUNT(*)` of the user's scrobbles, and a
+    /// hard-coded 50 on `/recent` (`getRecentScrobbles`).
     pub(crate) fn scrobble_list(&self, user: Option<&str>, limit: usize, with_user: bool) -> Value {
         let items = self.scrobble_items(user, limit, with_user);
         let count = items.len();
+        let total = match user {
+            Some(user) => self
+                .lock()
+                .scrobbles
+                .iter()
+                .filter(|s| s.user == user)
+                .count(),
+            None => 50,
+        };
         json!({
-            "meta": { "count": count, "total": count, "page": 1 },
+            "meta": { "count": count, "total": total, "page": 1 },
             "items": if items.is_empty() { Value::Null } else { Value::Array(items) },
         })
     }
@@ -275,20 +342,31 @@ impl Shared {
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let mut map = Map::new();
         for (rank, (id, count)) in ranked.into_iter().take(14).enumerate() {
-            let name = if tracks {
+            // `img` is a UUID here: the artist's own in top artists, the track's album in top
+            // tracks (`COALESCE(albums.uuid,'')` of the join).
+            let (name, img) = if tracks {
                 data.tracks
                     .iter()
                     .find(|t| t.uuid == id)
-                    .map(|t| t.name.clone())
+                    .map(|t| {
+                        (
+                            t.name.clone(),
+                            t.albums.first().cloned().unwrap_or_default(),
+                        )
+                    })
+                    .unwrap_or_default()
             } else {
-                data.artists
+                let name = data
+                    .artists
                     .iter()
                     .find(|a| a.uuid == id)
                     .map(|a| a.name.clone())
+                    .unwrap_or_default();
+                (name, id.clone())
             };
             map.insert(
                 (rank + 1).to_string(),
-                json!({ "uuid": id, "name": name.unwrap_or_default(), "img": "", "plays": count }),
+                json!({ "uuid": id, "name": name, "img": img, "plays": count }),
             );
         }
         Value::Object(map)
@@ -297,16 +375,14 @@ impl Shared {
     /// `GET /artists/{uuid}` or `/albums/{uuid}`.
     pub(crate) fn artist_or_album(&self, uuid: &str, album: bool) -> Option<Value> {
         let data = self.lock();
-        let (id, name, mbid) = if album {
-            let a = data.albums.iter().find(|a| a.uuid == uuid)?;
-            (a.uuid.clone(), a.name.clone(), a.mbid.clone())
+        if album {
+            data.albums.iter().find(|a| a.uuid == uuid).map(album_json)
         } else {
-            let a = data.artists.iter().find(|a| a.uuid == uuid)?;
-            (a.uuid.clone(), a.name.clone(), a.mbid.clone())
-        };
-        Some(
-            json!({ "uuid": id, "name": name, "desc": "", "img": "", "mbid": mbid, "spotify_id": "" }),
-        )
+            data.artists
+                .iter()
+                .find(|a| a.uuid == uuid)
+                .map(artist_json)
+        }
     }
 
     pub(crate) fn track(&self, uuid: &str) -> Option<Value> {
@@ -316,20 +392,26 @@ impl Shared {
             .artists
             .iter()
             .filter_map(|id| data.artists.iter().find(|a| &a.uuid == id))
-            .map(|a| json!({ "uuid": a.uuid, "name": a.name, "desc": "", "img": "", "mbid": a.mbid, "spotify_id": "" }))
+            .map(artist_json)
             .collect();
         let albums: Vec<Value> = track
             .albums
             .iter()
             .filter_map(|id| data.albums.iter().find(|a| &a.uuid == id))
-            .map(|a| json!({ "uuid": a.uuid, "name": a.name, "desc": "", "img": "", "mbid": a.mbid, "spotify_id": "" }))
+            .map(album_json)
             .collect();
+        // `getTrackByUUID` selects the album's description and UUID into the track's
+        // `desc` and `img` (a LEFT JOIN: empty without an album).
+        let first_album = track
+            .albums
+            .first()
+            .and_then(|id| data.albums.iter().find(|a| &a.uuid == id));
         Some(json!({
             "uuid": track.uuid,
             "name": track.name,
             "length": track.length,
-            "desc": "",
-            "img": "",
+            "desc": first_album.map(|a| a.desc.clone()).unwrap_or_default(),
+            "img": first_album.map(|a| a.uuid.clone()).unwrap_or_default(),
             "mbid": track.mbid,
             "spotify_id": "",
             "artists": artists,
@@ -337,10 +419,15 @@ impl Shared {
         }))
     }
 
-    /// `GET /{artists|albums|tracks}/{uuid}/top`: the top 10 listeners.
-    pub(crate) fn top_listeners(&self, kind: &str, uuid: &str) -> Value {
+    /// `GET /{artists|albums|tracks}/{uuid}/top`: the top 10 listeners. `meta.total` is the
+    /// server's count query: all plays of the artist or album; for a track the plays of the
+    /// first `(track, user)` group (taken here as the user of its earliest stored play), and
+    /// with no play at all that query has no row and the call fails.
+    pub(crate) fn top_listeners(&self, kind: &str, uuid: &str) -> Result<Value, &'static str> {
         let data = self.lock();
         let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        let mut plays = 0_u64;
+        let mut first_listener: Option<String> = None;
         for s in &data.scrobbles {
             let track = data.tracks.iter().find(|t| t.uuid == s.track);
             let hit = match kind {
@@ -350,8 +437,17 @@ impl Shared {
             };
             if hit {
                 *counts.entry(s.user.clone()).or_default() += 1;
+                plays += 1;
+                first_listener.get_or_insert_with(|| s.user.clone());
             }
         }
+        let total = match kind {
+            "artists" | "albums" => plays,
+            _ => {
+                let first = first_listener.ok_or("Failed to fetch combined scrobbles")?;
+                counts.get(&first).copied().unwrap_or_default()
+            }
+        };
         let mut ranked: Vec<(String, u64)> = counts.into_iter().collect();
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let items: Vec<Value> = ranked
@@ -367,10 +463,10 @@ impl Shared {
             })
             .collect();
         let count = items.len();
-        json!({
-            "meta": { "count": count, "total": count, "page": 1 },
+        Ok(json!({
+            "meta": { "count": count, "total": total, "page": 1 },
             "items": if items.is_empty() { Value::Null } else { Value::Array(items) },
-        })
+        }))
     }
 
     /// `GET /tracks/artist/{uuid}` or `/tracks/album/{uuid}`.
@@ -392,4 +488,26 @@ impl Shared {
         }
         Value::Object(map)
     }
+}
+
+fn artist_json(artist: &Artist) -> Value {
+    json!({
+        "uuid": artist.uuid,
+        "name": artist.name,
+        "desc": artist.desc,
+        "img": artist.img,
+        "mbid": artist.mbid,
+        "spotify_id": "",
+    })
+}
+
+fn album_json(album: &Album) -> Value {
+    json!({
+        "uuid": album.uuid,
+        "name": album.name,
+        "desc": album.desc,
+        "img": album.img,
+        "mbid": album.mbid,
+        "spotify_id": "",
+    })
 }

@@ -7,8 +7,8 @@ use chrono::DateTime;
 use serde_json::{Map, Value};
 
 use super::catalogue::Play;
-use super::routes::{St, limited};
-use super::state::{Shared, Tier};
+use super::routes::St;
+use super::state::Shared;
 use super::wire::{Reply, any_object, field, go_decode_object, go_kind, string_field};
 
 macro_rules! try_reply {
@@ -74,23 +74,32 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// `"HH:MM:SS"` → seconds (0 when unreadable).
+/// `timestampToSeconds`: `fmt.Sscanf(text, "%d:%d:%d")` must read all three numbers, else
+/// the length is 0 (`MM:SS` too); what follows the third number is not looked at.
 fn run_time(text: &str) -> u64 {
-    let parts: Vec<u64> = text
-        .split(':')
-        .filter_map(|p| p.trim().parse().ok())
-        .collect();
-    match parts.as_slice() {
-        [h, m, s] => h * 3600 + m * 60 + s,
-        [m, s] => m * 60 + s,
-        _ => 0,
-    }
+    let mut parts = text.splitn(3, ':');
+    let (Some(h), Some(m), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
+        return 0;
+    };
+    let number = |part: &str| part.trim_start().parse::<i64>().ok();
+    let rest = rest.trim_start();
+    let digits = rest
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && (c == '+' || c == '-'))))
+        .map_or(rest.len(), |(i, _)| i);
+    let (Some(h), Some(m), Some(s)) = (number(h), number(m), number(&rest[..digits])) else {
+        return 0;
+    };
+    // Go's int arithmetic wraps; a negative result is kept at 0 (the emulator's lengths are
+    // unsigned).
+    let seconds = h
+        .wrapping_mul(3600)
+        .wrapping_add(m.wrapping_mul(60))
+        .wrapping_add(s);
+    u64::try_from(seconds).unwrap_or(0)
 }
 
 pub(super) async fn jellyfin(State(shared): St, RawQuery(query): RawQuery, body: Bytes) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Light) {
-        return reply;
-    }
     let user = try_reply!(key_user(&shared, query.as_deref()));
     let Some(fields) = any_object(&body) else {
         return Reply::BadJson;
@@ -139,13 +148,9 @@ pub(super) async fn jellyfin(State(shared): St, RawQuery(query): RawQuery, body:
         mbid_album: mb_album,
         mbid_artist: mb_artist,
     };
-    match shared.scrobble(&user, &play, shared.now(), "jellyfin") {
-        Ok(()) => {
-            shared.remember(&slot, &value);
-            Reply::message("success")
-        }
-        Err(text) => Reply::error(text),
-    }
+    shared.scrobble(&user, &play, shared.now(), "jellyfin");
+    shared.remember(&slot, &value);
+    Reply::message("success")
 }
 
 fn decode_multiscrobbler(body: &[u8]) -> Result<(Play, DateTime<chrono::Utc>), String> {
@@ -216,9 +221,6 @@ pub(super) async fn multiscrobbler(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Light) {
-        return reply;
-    }
     let user = try_reply!(key_user(&shared, query.as_deref()));
     let (play, time) = match decode_multiscrobbler(&body) {
         Ok(decoded) => decoded,
@@ -229,13 +231,9 @@ pub(super) async fn multiscrobbler(
     if shared.is_duplicate(&slot, &value) {
         return Reply::message("success");
     }
-    match shared.scrobble(&user, &play, time, "multiscrobbler") {
-        Ok(()) => {
-            shared.remember(&slot, &value);
-            Reply::message("success")
-        }
-        Err(text) => Reply::error(text),
-    }
+    shared.scrobble(&user, &play, time, "multiscrobbler");
+    shared.remember(&slot, &value);
+    Reply::message("success")
 }
 
 #[cfg(test)]
@@ -245,6 +243,8 @@ mod tests {
     #[test]
     fn helpers_read_like_the_server() {
         assert_eq!(run_time("00:03:25"), 205);
+        assert_eq!(run_time("00:03:25.0000000"), 205);
+        assert_eq!(run_time("03:25"), 0);
         assert_eq!(run_time("junk"), 0);
         assert_eq!(percent_decode("a%20b+c"), "a b c");
         assert_eq!(percent_decode("100%"), "100%");

@@ -3,15 +3,19 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Request, State};
+use axum::middleware::Next;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use bytes::Bytes;
 use http::HeaderMap;
 use serde_json::{Value, json};
 
-use super::ingress;
 use super::state::{Shared, Tier};
 use super::wire::{Reply, any_object, field, go_decode_object, string_field};
+use super::{ingress, upload};
 
 pub(super) type St = State<Arc<Shared>>;
 
@@ -48,8 +52,20 @@ pub(crate) fn router(shared: Arc<Shared>, base_path: &str) -> Router {
         .route("/tracks/{uuid}/top", get(track_listeners))
         .route("/tracks/artist/{uuid}", get(artist_tracks))
         .route("/tracks/album/{uuid}", get(album_tracks))
+        .route(
+            "/artists/{uuid}/upload",
+            post(upload::artist).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/albums/{uuid}/upload",
+            post(upload::album).layer(DefaultBodyLimit::disable()),
+        )
         .route("/ingress/jellyfin", post(ingress::jellyfin))
         .route("/ingress/multiscrobbler", post(ingress::multiscrobbler))
+        .route_layer(axum::middleware::from_fn_with_state(
+            (shared.clone(), base.clone()),
+            limit,
+        ))
         .fallback(move |request: Request| {
             let prefix = prefix.clone();
             async move { fallback(&prefix, &request) }
@@ -77,8 +93,41 @@ async fn fallback_outside() -> Reply {
     Reply::NotFound
 }
 
-pub(super) fn limited(shared: &Shared, tier: Tier) -> Option<Reply> {
-    (!shared.allow(tier)).then_some(Reply::TooMany)
+/// The limiter of each route, as `server.go` wraps it in `limitMiddleware` (spec §2.4);
+/// `None` for the two routes it leaves unlimited (server info, a user's scrobbles). Only
+/// called for a path the router matched.
+fn tier_of(path: &str) -> Option<Tier> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["serverinfo"] | ["user", _, "scrobbles"] => None,
+        ["register" | "sendreset" | "resetpassword"] | ["artists" | "albums", _, "upload"] => {
+            Some(Tier::Heavy)
+        }
+        ["login" | "refresh" | "config"] => Some(Tier::Standard),
+        _ => Some(Tier::Light),
+    }
+}
+
+/// `limitMiddleware`: runs before the handler and its authentication, keyed by the route's
+/// tier and the peer's `ip:port` (when the server tells it, through `ConnectInfo`).
+async fn limit(
+    State((shared, prefix)): State<(Arc<Shared>, String)>,
+    request: Request,
+    next: Next,
+) -> axum::response::Response {
+    // Inside the nest the path has usually lost its prefix already.
+    let path = request.uri().path();
+    let path = path.strip_prefix(prefix.as_str()).unwrap_or(path);
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0);
+    if let Some(tier) = tier_of(path)
+        && !shared.allow(tier, peer)
+    {
+        return Reply::TooMany.into_response();
+    }
+    next.run(request).await
 }
 
 /// The JWT middleware: the first `"Bearer "` substring is deleted, the rest verified.
@@ -93,11 +142,12 @@ fn jwt_user(shared: &Shared, headers: &HeaderMap) -> Result<String, Reply> {
         .ok_or_else(|| Reply::unauthorized("Invalid JWT Token"))
 }
 
-/// The admin middleware: a valid JWT of an existing admin.
+/// The admin middleware: a valid JWT of an active admin (`getUserByUUID` selects
+/// `active = true`).
 fn admin_user(shared: &Shared, headers: &HeaderMap) -> Result<String, Reply> {
     let uuid = jwt_user(shared, headers)?;
     let user = shared
-        .user_by_uuid(&uuid)
+        .active_user(&uuid)
         .ok_or_else(|| Reply::unauthorized("Invalid user UUID"))?;
     if !user.admin {
         return Err(Reply::unauthorized("User is not admin"));
@@ -105,7 +155,21 @@ fn admin_user(shared: &Shared, headers: &HeaderMap) -> Result<String, Reply> {
     Ok(uuid)
 }
 
-fn is_uuid(text: &str) -> bool {
+/// `modMiddleware` of the uploads: a valid JWT of an active moderator or admin.
+pub(super) fn moderator_user(shared: &Shared, headers: &HeaderMap) -> Result<String, Reply> {
+    let uuid = jwt_user(shared, headers)?;
+    let user = shared
+        .active_user(&uuid)
+        .ok_or_else(|| Reply::unauthorized("Invalid user UUID"))?;
+    if !user.admin && !user.moderator {
+        return Err(Reply::unauthorized(
+            "User is not moderator or administrator",
+        ));
+    }
+    Ok(uuid)
+}
+
+pub(super) fn is_uuid(text: &str) -> bool {
     uuid::Uuid::parse_str(text).is_ok() && text.len() == 36
 }
 
@@ -121,9 +185,6 @@ macro_rules! try_reply {
 // ---- auth ----
 
 async fn register(State(shared): St, body: Bytes) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Heavy) {
-        return reply;
-    }
     if !shared.registration_enabled() {
         return Reply::error("Registration is currently disabled");
     }
@@ -141,9 +202,6 @@ async fn register(State(shared): St, body: Bytes) -> Reply {
 }
 
 async fn login(State(shared): St, body: Bytes) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Standard) {
-        return reply;
-    }
     let fields =
         try_reply!(go_decode_object(&body, "goscrobble.LoginRequest").map_err(Reply::bad_request));
     let read = |name| string_field(&fields, name, "LoginRequest").map_err(Reply::bad_request);
@@ -156,9 +214,6 @@ async fn login(State(shared): St, body: Bytes) -> Reply {
 }
 
 async fn refresh(State(shared): St, body: Bytes) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Standard) {
-        return reply;
-    }
     // Decode errors are ignored: the token is then empty.
     let token = any_object(&body)
         .and_then(|map| {
@@ -174,9 +229,6 @@ async fn refresh(State(shared): St, body: Bytes) -> Reply {
 }
 
 async fn send_reset(State(shared): St, body: Bytes) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Heavy) {
-        return reply;
-    }
     let fields = try_reply!(
         go_decode_object(&body, "goscrobble.RequestRequest").map_err(Reply::bad_request)
     );
@@ -189,9 +241,6 @@ async fn send_reset(State(shared): St, body: Bytes) -> Reply {
 }
 
 async fn reset_password(State(shared): St, body: Bytes) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Heavy) {
-        return reply;
-    }
     let Some(fields) = any_object(&body) else {
         return Reply::BadJson;
     };
@@ -226,23 +275,14 @@ async fn server_info(State(shared): St) -> Reply {
 }
 
 async fn stats(State(shared): St) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Light) {
-        return reply;
-    }
     Reply::Ok(shared.stats())
 }
 
 async fn recent(State(shared): St) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Light) {
-        return reply;
-    }
     Reply::Ok(shared.scrobble_list(None, 50, true))
 }
 
 async fn profile(State(shared): St, Path(username): Path<String>) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Light) {
-        return reply;
-    }
     match shared.profile(&username) {
         Some(profile) => Reply::Ok(profile),
         None => Reply::error("Invalid Username"),
@@ -252,9 +292,6 @@ async fn profile(State(shared): St, Path(username): Path<String>) -> Reply {
 // ---- user ----
 
 async fn get_user(State(shared): St, headers: HeaderMap) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Light) {
-        return reply;
-    }
     let uuid = try_reply!(jwt_user(&shared, &headers));
     match shared.user_json(&uuid) {
         Some(user) => Reply::Ok(user),
@@ -263,12 +300,11 @@ async fn get_user(State(shared): St, headers: HeaderMap) -> Reply {
 }
 
 async fn patch_user(State(shared): St, headers: HeaderMap, body: Bytes) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Light) {
-        return reply;
-    }
     let uuid = try_reply!(jwt_user(&shared, &headers));
-    shared.patch_user(&uuid, &any_object(&body).unwrap_or_default());
-    Reply::message("User updated successfully")
+    match shared.patch_user(&uuid, &any_object(&body).unwrap_or_default()) {
+        Ok(()) => Reply::message("User updated successfully"),
+        Err(text) => Reply::error(text),
+    }
 }
 
 async fn user_scrobbles(State(shared): St, headers: HeaderMap, Path(uuid): Path<String>) -> Reply {
@@ -280,9 +316,6 @@ async fn user_scrobbles(State(shared): St, headers: HeaderMap, Path(uuid): Path<
 }
 
 async fn link_navidrome(State(shared): St, headers: HeaderMap, body: Bytes) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Light) {
-        return reply;
-    }
     let uuid = try_reply!(jwt_user(&shared, &headers));
     let Some(fields) = any_object(&body) else {
         return Reply::error("Invalid JSON");
@@ -302,18 +335,12 @@ async fn link_navidrome(State(shared): St, headers: HeaderMap, body: Bytes) -> R
 }
 
 async fn unlink_navidrome(State(shared): St, headers: HeaderMap) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Light) {
-        return reply;
-    }
     let uuid = try_reply!(jwt_user(&shared, &headers));
     shared.set_user_field(&uuid, |u| u.navidrome_server.clear());
     Reply::message("Navidrome account successfully unlinked")
 }
 
 async fn spotify_id(State(shared): St, headers: HeaderMap) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Light) {
-        return reply;
-    }
     try_reply!(jwt_user(&shared, &headers));
     match shared
         .config_map()
@@ -326,9 +353,6 @@ async fn spotify_id(State(shared): St, headers: HeaderMap) -> Reply {
 }
 
 async fn unlink_spotify(State(shared): St, headers: HeaderMap) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Light) {
-        return reply;
-    }
     let uuid = try_reply!(jwt_user(&shared, &headers));
     shared.set_user_field(&uuid, |u| u.spotify_username.clear());
     Reply::message("Spotify account successfully unlinked")
@@ -337,17 +361,11 @@ async fn unlink_spotify(State(shared): St, headers: HeaderMap) -> Reply {
 // ---- admin ----
 
 async fn get_config(State(shared): St, headers: HeaderMap) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Standard) {
-        return reply;
-    }
     try_reply!(admin_user(&shared, &headers));
     Reply::Ok(json!({ "configs": shared.config_map() }))
 }
 
 async fn post_config(State(shared): St, headers: HeaderMap, body: Bytes) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Standard) {
-        return reply;
-    }
     try_reply!(admin_user(&shared, &headers));
     let Some(fields) = any_object(&body) else {
         return Reply::BadJson;
@@ -359,9 +377,6 @@ async fn post_config(State(shared): St, headers: HeaderMap, body: Bytes) -> Repl
 // ---- music ----
 
 fn top(shared: &Shared, uuid: &str, days: Option<&str>, tracks: bool) -> Reply {
-    if let Some(reply) = limited(shared, Tier::Light) {
-        return reply;
-    }
     let days = match days {
         None => None,
         Some(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
@@ -403,8 +418,12 @@ async fn top_tracks_days(State(shared): St, Path((uuid, days)): Path<(String, St
 }
 
 async fn artist(State(shared): St, Path(uuid): Path<String>) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Light) {
-        return reply;
+    // `getArtistByUUID` turns only "no rows" into `Invalid UUID`; the database's refusal of a
+    // malformed UUID is dropped and the empty artist is sent.
+    if !is_uuid(&uuid) {
+        return Reply::Ok(
+            json!({ "uuid": "", "name": "", "desc": "", "img": "", "mbid": "", "spotify_id": "" }),
+        );
     }
     shared
         .artist_or_album(&uuid, false)
@@ -412,31 +431,24 @@ async fn artist(State(shared): St, Path(uuid): Path<String>) -> Reply {
 }
 
 async fn album(State(shared): St, Path(uuid): Path<String>) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Light) {
-        return reply;
-    }
     shared
         .artist_or_album(&uuid, true)
         .map_or_else(|| Reply::error("Invalid UUID"), Reply::Ok)
 }
 
 async fn track(State(shared): St, Path(uuid): Path<String>) -> Reply {
-    if let Some(reply) = limited(&shared, Tier::Light) {
-        return reply;
-    }
     shared
         .track(&uuid)
         .map_or_else(|| Reply::error("Invalid UUID"), Reply::Ok)
 }
 
 fn listeners(shared: &Shared, kind: &str, uuid: &str) -> Reply {
-    if let Some(reply) = limited(shared, Tier::Light) {
-        return reply;
-    }
     if !is_uuid(uuid) {
         return Reply::error("Failed to fetch combined scrobbles");
     }
-    Reply::Ok(shared.top_listeners(kind, uuid))
+    shared
+        .top_listeners(kind, uuid)
+        .map_or_else(Reply::error, Reply::Ok)
 }
 
 async fn artist_listeners(State(shared): St, Path(uuid): Path<String>) -> Reply {
@@ -452,11 +464,9 @@ async fn track_listeners(State(shared): St, Path(uuid): Path<String>) -> Reply {
 }
 
 fn tracks_of(shared: &Shared, uuid: &str, album: bool) -> Reply {
-    if let Some(reply) = limited(shared, Tier::Light) {
-        return reply;
-    }
     if !is_uuid(uuid) {
-        return Reply::error("Failed to fetch tracks");
+        // `getAllTracksForArtist`/`Album` say "top tracks" when the query fails.
+        return Reply::error("Failed to fetch top tracks");
     }
     Reply::Ok(json!({ "tracks": shared.tracks_of(uuid, album) }))
 }

@@ -2,6 +2,7 @@
 //! tables, Redis caches), its accounts, JWTs, password resets and rate limiter.
 
 use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -152,7 +153,11 @@ pub(crate) struct Data {
     pub(super) tracks: Vec<Track>,
     pub(super) scrobbles: Vec<ScrobbleRecord>,
     pub(super) dedupe: HashMap<String, String>,
-    buckets: HashMap<Tier, Bucket>,
+    /// The uploaded `<uuid>_full.jpg` files.
+    pub(super) images: HashMap<String, Vec<u8>>,
+    /// One bucket per tier and peer address: `limitMiddleware` keys `GetLimiter` on
+    /// `r.RemoteAddr` (`ip:port`, so each TCP connection has its own).
+    buckets: HashMap<(Tier, Option<SocketAddr>), Bucket>,
     clock_offset: TimeDelta,
     navidrome_accepts: bool,
 }
@@ -254,8 +259,10 @@ impl Shared {
         data.clock_offset = data.clock_offset.checked_add(&by).unwrap_or(TimeDelta::MAX);
     }
 
-    /// Takes a token of `tier`'s bucket; `false` when the request is over the limit.
-    pub(crate) fn allow(&self, tier: Tier) -> bool {
+    /// Takes a token of the bucket of `tier` and `peer`; `false` when the request is over the
+    /// limit. `peer` is `None` when the server does not say who connected: all such requests
+    /// share one bucket.
+    pub(crate) fn allow(&self, tier: Tier, peer: Option<SocketAddr>) -> bool {
         let Some(rates) = &self.config.rates else {
             return true;
         };
@@ -265,7 +272,7 @@ impl Shared {
             .unwrap_or_else(|| tier.server_rate());
         let mut data = self.lock();
         let now = Instant::now();
-        let bucket = data.buckets.entry(tier).or_insert(Bucket {
+        let bucket = data.buckets.entry((tier, peer)).or_insert(Bucket {
             tokens: f64::from(rate.burst),
             last: now,
         });
@@ -499,15 +506,23 @@ impl Shared {
     pub(crate) fn refresh(&self, token: &str) -> Result<String, &'static str> {
         const INVALID: &str = "Invalid refresh token";
         let now = self.now().timestamp();
-        let row = {
+        let user = {
             let mut data = self.lock();
             let row = data.refresh.get(token).ok_or(INVALID)?;
             if self.config.broken_refresh || row.expires < now {
                 return Err(INVALID);
             }
-            data.refresh.remove(token).ok_or(INVALID)?
+            // `isValidRefreshToken` reads the user with `active = true` before anything is
+            // rotated: a deactivated account's row stays.
+            let user = data
+                .users
+                .iter()
+                .find(|u| u.uuid == row.user && u.active)
+                .cloned()
+                .ok_or(INVALID)?;
+            data.refresh.remove(token);
+            user
         };
-        let user = self.user_by_uuid(&row.user).ok_or(INVALID)?;
         self.issue_jwt(&user)
             .map_err(|()| "Failed to refresh Token")
     }
@@ -589,7 +604,7 @@ impl Shared {
     // ---- the user's own record ----
 
     pub(crate) fn user_json(&self, uuid: &str) -> Option<Value> {
-        let user = self.user_by_uuid(uuid).filter(|u| u.active)?;
+        let user = self.active_user(uuid)?;
         Some(json!({
             "uuid": user.uuid,
             "created_at": rfc3339(user.created_at),
@@ -606,8 +621,21 @@ impl Shared {
         }))
     }
 
-    /// `PATCH /user`: every recognised key applied, errors ignored.
-    pub(crate) fn patch_user(&self, uuid: &str, body: &Map<String, Value>) {
+    /// The user of `uuid` if the account is active: `getUserByUUID` selects `active = true`.
+    pub(crate) fn active_user(&self, uuid: &str) -> Option<UserRecord> {
+        self.user_by_uuid(uuid).filter(|u| u.active)
+    }
+
+    /// `PATCH /user`: every recognised key applied, errors ignored; the account is read
+    /// first (`getUserByUUID`), so a deactivated one fails.
+    pub(crate) fn patch_user(
+        &self,
+        uuid: &str,
+        body: &Map<String, Value>,
+    ) -> Result<(), &'static str> {
+        if self.active_user(uuid).is_none() {
+            return Err("Failed to fetch user information");
+        }
         if let Some(Value::String(zone)) = super::wire::field(body, "timezone")
             && plausible_timezone(zone)
         {
@@ -621,6 +649,7 @@ impl Shared {
         if body.contains_key("active") {
             self.set_user_field(uuid, |u| u.active = false);
         }
+        Ok(())
     }
 }
 
