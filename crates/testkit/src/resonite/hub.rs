@@ -7,7 +7,7 @@
 //! - The upgrade needs `Authorization: res <userId>:<token>` of a live token (`UID` is
 //!   optional); without it: `403`, empty body, no upgrade. Negotiating first is optional
 //!   (§2.1, §0.1): `POST /hub/negotiate` (same `Authorization`, `403` without) answers as
-//!   ASP.NET Core does (see [`negotiate`]), and the WebSocket then carries `?id=<token>`;
+//!   ASP.NET Core does (version 0: the id alone; 1: a separate `connectionToken`), and the WebSocket then carries `?id=<token>`;
 //!   without `?id=` the upgrade opens a connection directly (a client that skips negotiate).
 //! - Records are JSON followed by `0x1E`, buffered across frames; text and binary frames
 //!   are both read. The handshake `{"protocol":"json","version":0|1|2}` is answered `{}`
