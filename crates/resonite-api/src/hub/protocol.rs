@@ -153,7 +153,13 @@ pub enum Incoming<'a> {
 /// ));
 /// ```
 pub fn read_record(record: &str, session_updates: bool) -> Incoming<'_> {
-    if !session_updates && is_session_update_invocation(record) {
+    // An invocation with an id must be answered, wherever the id sits among the members
+    // (keys sorted put it between `arguments` and `target`): a record that mentions one at
+    // all is read in full.
+    if !session_updates
+        && is_session_update_invocation(record)
+        && !record.contains(r#""invocationId""#)
+    {
         return Incoming::SkippedSessionUpdate;
     }
     let envelope = match Envelope::parse(record) {
@@ -547,7 +553,10 @@ mod tests {
             assert!(full_parse_says_update(record), "{record}");
             let read = read_record(record, false);
             if record.contains("invocationId") {
-                assert!(matches!(read, Incoming::ResultRequested { event: None, .. }));
+                assert!(matches!(
+                    read,
+                    Incoming::ResultRequested { event: None, .. }
+                ));
             } else {
                 assert!(matches!(read, Incoming::SkippedSessionUpdate));
             }
@@ -590,6 +599,12 @@ mod tests {
         assert!(matches!(
             read_record(r#"{"type":2,"invocationId":"1","item":1}"#, false),
             Incoming::StreamItem(Envelope { invocation_id: Some(id), .. }) if id == "1"
+        ));
+        let sorted =
+            r#"{"arguments":[],"invocationId":"s3","target":"ReceiveSessionUpdate","type":1}"#;
+        assert!(matches!(
+            read_record(sorted, false),
+            Incoming::ResultRequested { event: None, .. }
         ));
         let asks = r#"{"type":1,"invocationId":"s1","target":"Debug","arguments":["hi"]}"#;
         assert!(matches!(

@@ -151,6 +151,49 @@ impl Hub {
         self.state.stream_item_delay_ms.store(ms, Ordering::Relaxed);
     }
 
+    /// While `omitted`, completions of functions that return something go out without
+    /// their `result` (as a faulty server might), so a test sees what a client makes of it.
+    pub fn set_results_omitted(&self, omitted: bool) {
+        self.state.omit_results.store(omitted, Ordering::Relaxed);
+    }
+
+    /// Invokes `target(arguments…)` with `invocation_id` on every connection of `user_id`:
+    /// a client-result invocation (ASP.NET Core 7+), which a client must answer with a
+    /// completion ([`Hub::client_completions`]). Returns how many connections got it.
+    pub fn invoke_client(
+        &self,
+        user_id: &str,
+        invocation_id: &str,
+        target: &str,
+        arguments: &Value,
+    ) -> usize {
+        let record = json!({
+            "type": 1,
+            "invocationId": invocation_id,
+            "target": target,
+            "arguments": arguments
+        });
+        let mut text = record.to_string();
+        text.push('\u{1e}');
+        self.state
+            .push(|c| c.user_id == user_id, || Out::Frame(text.clone()))
+    }
+
+    /// The completions clients sent (their answers to [`Hub::invoke_client`]), in order.
+    pub fn client_completions(&self) -> Vec<Value> {
+        lock(&self.state.client_completions).clone()
+    }
+
+    /// How many Close messages (type 7) clients sent since the start.
+    pub fn client_closes(&self) -> u64 {
+        self.state.client_closes.load(Ordering::Relaxed)
+    }
+
+    /// How many running streams a client's `CancelInvocation` ended since the start.
+    pub fn stream_cancels(&self) -> u64 {
+        self.state.stream_cancels.load(Ordering::Relaxed)
+    }
+
     /// Stops (or resumes) the server's pings, on every connection.
     pub fn set_pinging(&self, pinging: bool) {
         self.state.pinging.store(pinging, Ordering::Relaxed);

@@ -299,11 +299,20 @@ fn handle(
         }
         Some(5) => {
             if let Some(cancel) = invocation_id.and_then(|id| streams.remove(&id)) {
+                hub.stream_cancels.fetch_add(1, Ordering::Relaxed);
                 let _ = cancel.send(());
             }
             Next::Continue
         }
-        Some(7) => Next::ClientClosed,
+        Some(3) => {
+            // A client result: kept for tests; the server waits on no invocation of its own.
+            lock(&hub.client_completions).push(Value::Object(message));
+            Next::Continue
+        }
+        Some(7) => {
+            hub.client_closes.fetch_add(1, Ordering::Relaxed);
+            Next::ClientClosed
+        }
         // Pings only restart the timeout; a client's Completion, StreamItem, Ack (8),
         // Sequence (9) or a type from a newer protocol are ignored, as ASP.NET does (§0.1).
         Some(_) => Next::Continue,
@@ -329,6 +338,9 @@ fn invoke(
     if let Some(id) = invocation_id {
         let completion = match outcome {
             Ok(Value::Null) => json!({"type": 3, "invocationId": id}),
+            Ok(_) if hub.omit_results.load(Ordering::Relaxed) => {
+                json!({"type": 3, "invocationId": id})
+            }
             Ok(result) => json!({"type": 3, "invocationId": id, "result": result}),
             Err(error) => json!({"type": 3, "invocationId": id, "error": error}),
         };

@@ -85,6 +85,14 @@ pub(crate) struct HubState {
     pub(crate) negotiated: Mutex<HashMap<String, Negotiated>>,
     /// The pause before each item of a stream, so a test can cancel one midway.
     pub(crate) stream_item_delay_ms: AtomicU64,
+    /// Completions clients sent (answers to client-result invocations), in order.
+    pub(crate) client_completions: Mutex<Vec<Value>>,
+    /// How many Close messages clients sent.
+    pub(crate) client_closes: AtomicU64,
+    /// How many streams a client's `CancelInvocation` ended.
+    pub(crate) stream_cancels: AtomicU64,
+    /// Completions go out without their `result` (a test switch).
+    pub(crate) omit_results: AtomicBool,
 }
 
 /// A connection that `POST /hub/negotiate` created and no WebSocket has taken yet.
@@ -113,6 +121,10 @@ impl HubState {
             refused: Mutex::new(HashSet::new()),
             negotiated: Mutex::new(HashMap::new()),
             stream_item_delay_ms: AtomicU64::new(0),
+            client_completions: Mutex::new(Vec::new()),
+            client_closes: AtomicU64::new(0),
+            stream_cancels: AtomicU64::new(0),
+            omit_results: AtomicBool::new(false),
         }
     }
 
