@@ -1,4 +1,4 @@
-//! `pysignalr` (PyPI, pinned in `tests/interop/py/requirements.txt`) against the Resonite hub
+//! `pysignalr` (from `PyPI`, pinned in `tests/interop/py/requirements.txt`) against the Resonite hub
 //! emulator, negotiating (its default, negotiate version 0): every hub function, pushed
 //! events, a stream, pings past the client timeout and a stop
 //! (`tests/interop/py/hub_pysignalr.py`).
