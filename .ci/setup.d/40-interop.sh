@@ -10,7 +10,12 @@ fi
 npm ci --prefix tests/interop/js --no-audit --no-fund --loglevel=error
 if [ -f tests/interop/py/requirements.txt ]; then
   if [ ! -x tests/interop/py/.venv/bin/python ]; then
-    python3 -m venv tests/interop/py/.venv
+    if ! python3 -m venv tests/interop/py/.venv; then
+      # Debian's python3 ships venv (with ensurepip) as a package of its own.
+      rm -rf tests/interop/py/.venv
+      apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+      python3 -m venv tests/interop/py/.venv
+    fi
   fi
   tests/interop/py/.venv/bin/pip install --quiet --disable-pip-version-check \
     -r tests/interop/py/requirements.txt

@@ -6,7 +6,6 @@
 
 mod interop;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use omniauth_testkit::resonite::Resonite;
@@ -22,7 +21,7 @@ async fn the_official_js_client_works_against_the_hub_emulator() {
     ) else {
         return;
     };
-    let Some(node) = interop::peer_or_fail(Path::new("/usr/bin/node"), "node") else {
+    let Some(node) = interop::peer_or_fail(&interop::which("node"), "node") else {
         return;
     };
     let resonite = Resonite::builder().rate_limit(None).start().await.unwrap();
@@ -38,7 +37,7 @@ async fn the_official_js_client_works_against_the_hub_emulator() {
     let hub = resonite.hub();
     // ASP.NET's 15 s / 30 s scaled down, and a stream slow enough to cancel midway.
     hub.set_ping_interval(Duration::from_millis(200));
-    hub.set_client_timeout(Duration::from_secs(1));
+    hub.set_client_timeout(Duration::from_secs(2));
     hub.set_stream_item_delay(Duration::from_millis(30));
     let client = Client::builder()
         .base_url(resonite.base_url())

@@ -25,9 +25,9 @@ async fn pysignalr_works_against_the_hub_emulator() {
     resonite.add_contact("U-alice", "U-bob", "Accepted");
     resonite.add_contact("U-alice", "U-dave", "Accepted");
     let hub = resonite.hub();
-    // pysignalr pings every second (its shortest setting): 2.5 s stands for ASP.NET's 30 s.
+    // pysignalr pings every second (its shortest setting): 3 s stands for ASP.NET's 30 s.
     hub.set_ping_interval(Duration::from_millis(500));
-    hub.set_client_timeout(Duration::from_millis(2500));
+    hub.set_client_timeout(Duration::from_secs(3));
     let client = Client::builder()
         .base_url(resonite.base_url())
         .no_rate_limit()

@@ -67,7 +67,7 @@ function build(options = {}, tune = (b) => b) {
     .withUrl(url, { headers: { Authorization: auth }, ...options })
     .configureLogging(signalR.LogLevel.None);
   const connection = tune(builder).build();
-  // The emulator pings every 200 ms and drops a client silent for 1 s (the test sets it).
+  // The emulator pings every 200 ms and drops a client silent for 2 s (the test sets it).
   connection.keepAliveIntervalInMilliseconds = 200;
   connection.serverTimeoutInMilliseconds = 3000;
   return connection;
@@ -124,8 +124,8 @@ async function run() {
   await hub.invoke("ListenOnKey", "after-cancel");
   console.log("ok stream");
 
-  // Pings both ways: idle well past the emulator's 1 s client timeout, still connected.
-  await new Promise((r) => setTimeout(r, 2500));
+  // Pings both ways: idle well past the emulator's 2 s client timeout, still connected.
+  await new Promise((r) => setTimeout(r, 3000));
   check(hub.state === signalR.HubConnectionState.Connected, `state ${hub.state} after idling`);
   await hub.invoke("ListenOnKey", "after-idle");
   console.log("ok pings");

@@ -135,7 +135,7 @@ async def main() -> None:
     say("ok stream")
 
     # Idle past the emulator's client timeout: pysignalr's SignalR pings keep it alive.
-    await asyncio.sleep(3.5)
+    await asyncio.sleep(4.0)
     check(not runner.done(), "the connection ended while idle")
     await invoke("ListenOnKey", ["after-idle"])
     say("ok pings")

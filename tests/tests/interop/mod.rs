@@ -35,6 +35,17 @@ pub fn peer_or_fail(path: &Path, what: &str) -> Option<PathBuf> {
     None
 }
 
+/// Where `program` is on `PATH` (or a path that cannot exist, for [`peer_or_fail`] to
+/// report).
+pub fn which(program: &str) -> PathBuf {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| PathBuf::from(format!("<{program} on PATH>")))
+}
+
 /// A running peer process.
 pub struct Peer {
     child: Child,
