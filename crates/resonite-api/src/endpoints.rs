@@ -112,7 +112,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         auth: EndpointAuth::Session,
         function: "HubClient::connect, HubBuilder::connect",
         errors: &["Unauthorized", "InvalidInput", "Transport"],
-        notes: "feature `hub`: direct WebSocket upgrade with `Authorization: res …` and `UID`, JSON handshake, `0x1E` records, ping 15 s, dead after 30 s silent, reconnect + replay",
+        notes: "feature `hub`: direct WebSocket upgrade with `Authorization: res …` and `UID`, JSON handshake, `0x1E` records, ping 15 s, dead after 30 s silent, reconnect + replay; client-result invocations answered, a Close message on shutdown, unknown record types ignored",
     },
     Endpoint {
         method: "WS",
@@ -120,7 +120,15 @@ pub const ENDPOINTS: &[Endpoint] = &[
         auth: EndpointAuth::Session,
         function: "HubClient::initialize_status",
         errors: &["Transport", "Decode"],
-        notes: "result `{contacts: [contact + userStatus]}`; replayed after reconnects",
+        notes: "result `{contacts: [contact + userStatus]}` (a completion without one is `Decode`); replayed after reconnects",
+    },
+    Endpoint {
+        method: "WS",
+        path: "/hub InitializeContacts",
+        auth: EndpointAuth::Session,
+        function: "HubClient::initialize_contacts",
+        errors: &["Transport", "Decode"],
+        notes: "stream invocation (type 4): one contact per stream item, then a completion; cancelled when the call times out; not replayed",
     },
     Endpoint {
         method: "WS",

@@ -154,6 +154,7 @@ impl HubBuilder {
             client: client.clone(),
             catch_up: catch_up.clone(),
             heard: tokio::time::Instant::now(),
+            outbox: Vec::new(),
         };
         tokio::spawn(driver.run(socket, decoder, early));
         let shared = Shared {
@@ -277,7 +278,8 @@ impl HubClient {
             .clone()
     }
 
-    /// Ends the connection (a WebSocket close); pending calls fail, the events end with
+    /// Ends the connection (a close message, then a WebSocket close); pending calls fail,
+    /// the events end with
     /// [`HubEvent::Closed`].
     pub fn close(&self) {
         self.shared.close.notify_one();
@@ -322,6 +324,28 @@ impl HubClient {
         expects_completion: bool,
         subscription: Option<Subscription>,
     ) -> Result<Option<Box<RawValue>>> {
+        self.send_call(target, arguments, expects_completion, false, subscription)
+            .await
+    }
+
+    /// Starts a stream invocation (type 4) and returns its items as one JSON list once the
+    /// server completes it; a stream still running at the call's deadline is cancelled.
+    pub(crate) async fn call_stream(
+        &self,
+        target: &str,
+        arguments: Vec<Value>,
+    ) -> Result<Option<Box<RawValue>>> {
+        self.send_call(target, arguments, true, true, None).await
+    }
+
+    async fn send_call(
+        &self,
+        target: &str,
+        arguments: Vec<Value>,
+        expects_completion: bool,
+        stream: bool,
+        subscription: Option<Subscription>,
+    ) -> Result<Option<Box<RawValue>>> {
         if target.trim().is_empty() {
             return Err(Error::invalid_input("the hub target is empty").with_service(SERVICE));
         }
@@ -331,6 +355,7 @@ impl HubClient {
             target: target.to_owned(),
             arguments,
             expects_completion,
+            stream,
             subscription,
             reply,
         };

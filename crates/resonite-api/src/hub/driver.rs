@@ -21,7 +21,10 @@ use super::error::{duplicate, map_hub_error, transport};
 use super::events::HubEvent;
 use super::framing::{FrameDecoder, encode_record};
 use super::functions::decode_contacts;
-use super::protocol::{Envelope, Incoming, PING, invocation_json, read_record};
+use super::protocol::{
+    CLOSE, Envelope, Incoming, PING, cancel_invocation_json, invocation_json,
+    no_result_completion_json, read_record, stream_invocation_json,
+};
 use super::subscriptions::{Subscription, Subscriptions};
 use crate::client::Client;
 use crate::messages::MessageQuery;
@@ -49,6 +52,8 @@ pub(crate) struct Call {
     pub(crate) arguments: Vec<Value>,
     /// Whether to send an invocation id and wait for the completion.
     pub(crate) expects_completion: bool,
+    /// Whether it is a stream invocation (type 4): the reply is the items, as a JSON list.
+    pub(crate) stream: bool,
     pub(crate) subscription: Option<Subscription>,
     pub(crate) reply: oneshot::Sender<Reply>,
 }
@@ -67,6 +72,11 @@ pub(crate) type EchoWaiters = Arc<Mutex<HashMap<String, oneshot::Sender<Message>
 
 pub(crate) enum Pending {
     Caller(oneshot::Sender<Reply>),
+    /// A stream: its items so far, answered as a list once it completes.
+    Stream {
+        sender: oneshot::Sender<Reply>,
+        items: Vec<Box<RawValue>>,
+    },
     ReplayedContacts,
     Ignored,
 }
@@ -99,6 +109,9 @@ pub(crate) struct Driver {
     pub(crate) catch_up: Arc<CatchUp>,
     /// When the current connection last delivered a frame (or opened).
     pub(crate) heard: Instant,
+    /// Records that reading the server's records made necessary (answers to client-result
+    /// invocations, cancels of abandoned streams), sent once the frame is read.
+    pub(crate) outbox: Vec<String>,
 }
 
 impl Driver {
@@ -206,6 +219,9 @@ impl Driver {
                 return end;
             }
         }
+        if let Err(error) = self.flush_outbox(&mut socket).await {
+            return End::Dropped(error);
+        }
         let ping_every = self.config.ping_interval;
         let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -215,7 +231,7 @@ impl Driver {
             tokio::select! {
                 biased;
                 () = self.close.notified() => {
-                    let _ = socket.close(None).await;
+                    say_goodbye(&mut socket).await;
                     return End::ClosedByUser;
                 }
                 frame = socket.next() => {
@@ -258,10 +274,13 @@ impl Driver {
                         }
                         Err(error) => self.emit(HubEvent::Malformed(error)).await,
                     }
+                    if let Err(error) = self.flush_outbox(&mut socket).await {
+                        return End::Dropped(error);
+                    }
                 }
                 call = self.commands.recv() => {
                     let Some(call) = call else {
-                        let _ = socket.close(None).await;
+                        say_goodbye(&mut socket).await;
                         return End::ClosedByUser;
                     };
                     if let Err(error) = self.send_call(&mut socket, call).await {
@@ -289,8 +308,12 @@ impl Driver {
             // The caller gave up (and got an error) while the connection was down.
             return Ok(());
         }
-        let id = call.expects_completion.then(|| self.take_id());
-        let json = match invocation_json(id.as_deref(), &call.target, &call.arguments) {
+        let id = (call.expects_completion || call.stream).then(|| self.take_id());
+        let json = match (&id, call.stream) {
+            (Some(id), true) => stream_invocation_json(id, &call.target, &call.arguments),
+            _ => invocation_json(id.as_deref(), &call.target, &call.arguments),
+        };
+        let json = match json {
             Ok(json) => json,
             Err(error) => {
                 let _ = call.reply.send(Err(error));
@@ -313,7 +336,15 @@ impl Driver {
                 // Forget calls whose callers gave up (timed out) before their answer came.
                 self.pending
                     .retain(|_, pending| !matches!(pending, Pending::Caller(s) if s.is_closed()));
-                self.pending.insert(id, Pending::Caller(call.reply));
+                let pending = if call.stream {
+                    Pending::Stream {
+                        sender: call.reply,
+                        items: Vec::new(),
+                    }
+                } else {
+                    Pending::Caller(call.reply)
+                };
+                self.pending.insert(id, pending);
             }
             None => {
                 let _ = call.reply.send(Ok(None));
@@ -363,6 +394,25 @@ impl Driver {
                 }
                 self.emit(event).await;
             }
+            Incoming::ResultRequested {
+                invocation_id,
+                target,
+                event,
+            } => {
+                // No hub function of Resonite's asks for a client result; the server still
+                // waits for an answer, so it gets ASP.NET's "no result" error (spec §0.1).
+                tracing::debug!(target = %target, "a client-result invocation answered with no result");
+                self.outbox.push(no_result_completion_json(&invocation_id));
+                match event {
+                    Some(event) => self.emit(event).await,
+                    None => {
+                        self.counters
+                            .skipped_session_updates
+                            .fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            Incoming::StreamItem(envelope) => self.stream_item(&envelope),
             Incoming::Completion(envelope) => self.complete(&envelope, record).await,
             Incoming::Close(envelope) => {
                 return Some(End::ServerClose {
@@ -393,6 +443,21 @@ impl Driver {
             Some(Pending::Caller(sender)) => {
                 let _ = sender.send(reply);
             }
+            Some(Pending::Stream { sender, items }) => {
+                let list = reply.and_then(|_| {
+                    let joined = items
+                        .iter()
+                        .map(|item| item.get())
+                        .collect::<Vec<_>>()
+                        .join(",");
+                    RawValue::from_string(format!("[{joined}]"))
+                        .map(Some)
+                        .map_err(|err| {
+                            malformed(record, "stream items that are not JSON").with_source(err)
+                        })
+                });
+                let _ = sender.send(list);
+            }
             Some(Pending::ReplayedContacts) => {
                 let event = reply
                     .and_then(|raw| decode_contacts(raw.as_deref()))
@@ -404,6 +469,38 @@ impl Driver {
                 tracing::debug!(invocation_id = id, "a completion for no pending invocation");
             }
         }
+    }
+
+    /// Keeps a stream's item; a stream whose caller gave up is cancelled.
+    fn stream_item(&mut self, envelope: &Envelope<'_>) {
+        let Some(id) = envelope.invocation_id.as_deref() else {
+            return;
+        };
+        match self.pending.get_mut(id) {
+            Some(Pending::Stream { sender, .. }) if sender.is_closed() => {
+                self.pending.remove(id);
+                self.outbox.push(cancel_invocation_json(id));
+            }
+            Some(Pending::Stream { items, .. }) => {
+                if let Some(item) = envelope.item {
+                    items.push(item.to_owned());
+                }
+            }
+            // An item of a stream the client did not start: nothing to keep.
+            _ => {}
+        }
+    }
+
+    async fn flush_outbox(&mut self, socket: &mut Socket) -> Result<()> {
+        for record in self.outbox.drain(..) {
+            socket
+                .send(WsMessage::text(encode_record(&record)))
+                .await
+                .map_err(|err| {
+                    transport("the hub connection failed while answering").with_source(err)
+                })?;
+        }
+        Ok(())
     }
 
     fn resolve_echo(&self, message: &Message) {
@@ -418,8 +515,9 @@ impl Driver {
     }
 
     fn fail_pending(&mut self, error: &Error) {
+        self.outbox.clear();
         for (_, pending) in self.pending.drain() {
-            if let Pending::Caller(sender) = pending {
+            if let Pending::Caller(sender) | Pending::Stream { sender, .. } = pending {
                 let message = format!(
                     "the hub connection dropped before the answer came ({})",
                     error.message().unwrap_or("no reason given")
@@ -516,4 +614,11 @@ fn malformed(record: &str, what: &str) -> Error {
     Error::decode(None, record.as_bytes())
         .with_service(crate::SERVICE)
         .with_message(format!("the hub sent {what}"))
+}
+
+/// Ends a connection from the client's side: the close message, then the WebSocket close
+/// (spec §0.1: a client says goodbye before it goes).
+async fn say_goodbye(socket: &mut Socket) {
+    let _ = socket.send(WsMessage::text(encode_record(CLOSE))).await;
+    let _ = socket.close(None).await;
 }

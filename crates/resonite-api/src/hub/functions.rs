@@ -60,10 +60,18 @@ struct InitializeStatusResult {
     contacts: Option<Vec<Contact>>,
 }
 
+/// The error for a completion without `result` for a call that expects one (spec §0.1:
+/// an error, never a default value).
+fn no_result(target: &str) -> Error {
+    Error::decode(None, b"")
+        .with_service(SERVICE)
+        .with_message(format!("the {target} completion carries no result"))
+}
+
 /// Reads `InitializeStatus`'s result, `{contacts: [...]}` (a bare list is accepted too).
 pub(crate) fn decode_contacts(raw: Option<&RawValue>) -> Result<Vec<Contact>> {
     let Some(raw) = raw else {
-        return Ok(Vec::new());
+        return Err(no_result("InitializeStatus"));
     };
     let decode_error = |err: serde_json::Error| {
         Error::decode(None, raw.get().as_bytes())
@@ -102,7 +110,8 @@ impl HubClient {
     ///
     /// # Errors
     /// As [`invoke_raw`](Self::invoke_raw), and
-    /// [`ErrorKind::Decode`](omniauth_types::ErrorKind::Decode) for a result of another shape.
+    /// [`ErrorKind::Decode`](omniauth_types::ErrorKind::Decode) for a result of another shape
+    /// or none.
     #[tracing::instrument(skip_all)]
     pub async fn initialize_status(&self) -> Result<Vec<Contact>> {
         let raw = self
@@ -114,6 +123,35 @@ impl HubClient {
             )
             .await?;
         decode_contacts(raw.as_deref())
+    }
+
+    /// `InitializeContacts`, the stream variant of
+    /// [`initialize_status`](Self::initialize_status) (spec §2.3): the server sends each
+    /// contact as a stream item, then completes; this collects them. A stream still
+    /// running when the call times out is cancelled. Not replayed after reconnects.
+    ///
+    /// ```no_run
+    /// # async fn demo(hub: resonite_api::hub::HubClient) -> omniauth_types::Result<()> {
+    /// for contact in hub.initialize_contacts().await? {
+    ///     println!("{}", contact.id);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`invoke_raw`](Self::invoke_raw), and
+    /// [`ErrorKind::Decode`](omniauth_types::ErrorKind::Decode) for an item that is not a
+    /// contact.
+    #[tracing::instrument(skip_all)]
+    pub async fn initialize_contacts(&self) -> Result<Vec<Contact>> {
+        let raw = self.call_stream("InitializeContacts", Vec::new()).await?;
+        let raw = raw.ok_or_else(|| no_result("InitializeContacts"))?;
+        serde_json::from_str(raw.get()).map_err(|err| {
+            Error::decode(None, raw.get().as_bytes())
+                .with_service(SERVICE)
+                .with_message("an InitializeContacts item is not a contact")
+                .with_source(err)
+        })
     }
 
     /// `RequestStatus(userId | null, invisible)`: asks for one user's status (or every
@@ -295,7 +333,7 @@ impl HubClient {
     /// # Errors
     /// [`ErrorKind::InvalidInput`](omniauth_types::ErrorKind::InvalidInput) for a contact
     /// id without `U-`; [`ErrorKind::Decode`](omniauth_types::ErrorKind::Decode) for a
-    /// result that is not a boolean; otherwise as [`invoke_raw`](Self::invoke_raw).
+    /// result that is not a boolean or missing; otherwise as [`invoke_raw`](Self::invoke_raw).
     #[tracing::instrument(skip_all, fields(contact = %contact.id))]
     pub async fn update_contact(&self, contact: &Contact) -> Result<bool> {
         check_user(&contact.id)?;
@@ -307,7 +345,7 @@ impl HubClient {
             .call("UpdateContact", vec![to_value(&contact)?], true, None)
             .await?;
         match raw.as_deref().map(RawValue::get) {
-            None | Some("null") => Ok(false),
+            None => Err(no_result("UpdateContact")),
             Some(text) => serde_json::from_str(text).map_err(|err| {
                 Error::decode(None, text.as_bytes())
                     .with_service(SERVICE)
@@ -354,7 +392,10 @@ mod tests {
         .unwrap();
         assert_eq!(contacts.len(), 1);
         assert!(contacts[0].user_status.is_some());
-        assert!(decode_contacts(None).unwrap().is_empty());
+        assert!(
+            decode_contacts(None).is_err(),
+            "no result is an error, not no contacts"
+        );
         assert!(decode_contacts(Some(&raw("null"))).unwrap().is_empty());
         assert_eq!(
             decode_contacts(Some(&raw(r#"[{"id":"U-c"}]"#)))

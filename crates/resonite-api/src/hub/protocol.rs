@@ -29,9 +29,12 @@ pub mod message_type {
     pub const CANCEL_INVOCATION: u8 = 5;
     /// Ping (both ways).
     pub const PING: u8 = 6;
-    /// Close (server → client).
+    /// Close (both ways: a client says goodbye with it too, spec §0.1).
     pub const CLOSE: u8 = 7;
 }
+
+/// The close record a client sends as it shuts down (spec §0.1).
+pub const CLOSE: &str = r#"{"type":7}"#;
 
 /// One record from the server, its payload (`arguments`, `result`, `item`) kept raw so that
 /// a record nobody wants is never deserialized into values.
@@ -100,14 +103,29 @@ pub enum Incoming<'a> {
     /// Any other invocation, read into its event ([`HubEvent::Malformed`] when its
     /// arguments are not what its target takes).
     Event(HubEvent),
+    /// An invocation that carries an `invocationId`: the server waits for the client's
+    /// result (ASP.NET Core 7 client results, spec §0.1), which the client must send as a
+    /// completion. `event` is what the invocation reads as (`None` for a session update
+    /// nobody asked for).
+    ResultRequested {
+        /// The id the completion answers.
+        invocation_id: String,
+        /// The invoked target, as sent.
+        target: String,
+        /// The invocation as an event.
+        event: Option<HubEvent>,
+    },
+    /// An item of a stream the client started (type 2).
+    StreamItem(Envelope<'a>),
     /// A completion, for the call with its `invocationId`.
     Completion(Envelope<'a>),
     /// The server closes the connection (`error`, `allowReconnect`).
     Close(Envelope<'a>),
-    /// A ping or a stream item: nothing to do.
+    /// A ping, or a record of a type the client does not know (a newer protocol's, which
+    /// the protocol says to ignore, spec §0.1): nothing to do.
     Nothing,
-    /// Not a message of the protocol: not a JSON object of the envelope's shape, an
-    /// invocation without a target, a record of an unknown type.
+    /// Not a message of the protocol: not a JSON object of the envelope's shape, a record
+    /// without a type, an invocation without a target.
     Malformed(Error),
 }
 
@@ -135,7 +153,13 @@ pub enum Incoming<'a> {
 /// ));
 /// ```
 pub fn read_record(record: &str, session_updates: bool) -> Incoming<'_> {
-    if !session_updates && is_session_update_invocation(record) {
+    // An invocation with an id must be answered, wherever the id sits among the members
+    // (keys sorted put it between `arguments` and `target`): a record that mentions one at
+    // all is read in full.
+    if !session_updates
+        && is_session_update_invocation(record)
+        && !record.contains(r#""invocationId""#)
+    {
         return Incoming::SkippedSessionUpdate;
     }
     let envelope = match Envelope::parse(record) {
@@ -147,19 +171,31 @@ pub fn read_record(record: &str, session_updates: bool) -> Incoming<'_> {
             let Some(target_name) = envelope.target.as_deref() else {
                 return Incoming::Malformed(malformed(record, "an invocation without a target"));
             };
-            if !session_updates && is_session_update(target_name) {
+            let event = if !session_updates && is_session_update(target_name) {
                 // A target the quick look could not vouch for (escaped, among the middle
                 // members): the payload was scanned, but still not read into values.
-                return Incoming::SkippedSessionUpdate;
+                None
+            } else {
+                Some(
+                    decode_event(target_name, envelope.arguments)
+                        .unwrap_or_else(HubEvent::Malformed),
+                )
+            };
+            match (envelope.invocation_id.clone(), event) {
+                (Some(invocation_id), event) => Incoming::ResultRequested {
+                    invocation_id,
+                    target: target_name.to_owned(),
+                    event,
+                },
+                (None, Some(event)) => Incoming::Event(event),
+                (None, None) => Incoming::SkippedSessionUpdate,
             }
-            Incoming::Event(
-                decode_event(target_name, envelope.arguments).unwrap_or_else(HubEvent::Malformed),
-            )
         }
         Some(message_type::COMPLETION) => Incoming::Completion(envelope),
+        Some(message_type::STREAM_ITEM) => Incoming::StreamItem(envelope),
         Some(message_type::CLOSE) => Incoming::Close(envelope),
-        Some(message_type::PING | message_type::STREAM_ITEM) => Incoming::Nothing,
-        _ => Incoming::Malformed(malformed(record, "a record of an unknown type")),
+        Some(_) => Incoming::Nothing,
+        None => Incoming::Malformed(malformed(record, "a record without a type")),
     }
 }
 
@@ -359,6 +395,49 @@ fn trailing_members(bytes: &[u8], found: &mut Found) -> bool {
     found.all()
 }
 
+/// The JSON of a stream invocation record (type 4, without separator): the server answers
+/// with stream items and a completion.
+///
+/// # Errors
+/// As [`invocation_json`].
+pub fn stream_invocation_json(
+    invocation_id: &str,
+    target: &str,
+    arguments: &[serde_json::Value],
+) -> Result<String> {
+    outgoing_json(&Outgoing {
+        kind: message_type::STREAM_INVOCATION,
+        invocation_id: Some(invocation_id),
+        target,
+        arguments,
+    })
+}
+
+/// The JSON of a cancel record (type 5) for the stream `invocation_id`.
+pub fn cancel_invocation_json(invocation_id: &str) -> String {
+    serde_json::json!({"type": message_type::CANCEL_INVOCATION, "invocationId": invocation_id})
+        .to_string()
+}
+
+/// The JSON of the completion the client sends for a server invocation it has no result
+/// for: an error, worded as the ASP.NET Core clients word it.
+pub fn no_result_completion_json(invocation_id: &str) -> String {
+    serde_json::json!({
+        "type": message_type::COMPLETION,
+        "invocationId": invocation_id,
+        "error": "Client didn't provide a result."
+    })
+    .to_string()
+}
+
+fn outgoing_json(outgoing: &Outgoing<'_>) -> Result<String> {
+    serde_json::to_string(outgoing).map_err(|err| {
+        Error::invalid_input("the invocation's arguments are not JSON")
+            .with_service(SERVICE)
+            .with_source(err)
+    })
+}
+
 /// An invocation the client sends; without `invocationId` it is fire-and-forget.
 #[derive(Debug, Serialize)]
 struct Outgoing<'a> {
@@ -380,16 +459,11 @@ pub fn invocation_json(
     target: &str,
     arguments: &[serde_json::Value],
 ) -> Result<String> {
-    serde_json::to_string(&Outgoing {
+    outgoing_json(&Outgoing {
         kind: message_type::INVOCATION,
         invocation_id,
         target,
         arguments,
-    })
-    .map_err(|err| {
-        Error::invalid_input("the invocation's arguments are not JSON")
-            .with_service(SERVICE)
-            .with_source(err)
     })
 }
 
@@ -473,13 +547,19 @@ mod tests {
         for record in unsure {
             assert!(!is_session_update_invocation(record), "{record}");
         }
-        // Escaped or in the middle: still skipped, after the full parse.
+        // Escaped or in the middle: still skipped, after the full parse; one with an id
+        // still owes the server an answer.
         for record in &unsure[..5] {
             assert!(full_parse_says_update(record), "{record}");
-            assert!(matches!(
-                read_record(record, false),
-                Incoming::SkippedSessionUpdate
-            ));
+            let read = read_record(record, false);
+            if record.contains("invocationId") {
+                assert!(matches!(
+                    read,
+                    Incoming::ResultRequested { event: None, .. }
+                ));
+            } else {
+                assert!(matches!(read, Incoming::SkippedSessionUpdate));
+            }
         }
     }
 
@@ -506,10 +586,39 @@ mod tests {
                 ..
             })
         ));
-        for nothing in [r#"{"type":6}"#, r#"{"type":2,"invocationId":"1","item":1}"#] {
-            assert!(matches!(read_record(nothing, false), Incoming::Nothing));
+        for nothing in [
+            r#"{"type":6}"#,
+            r#"{"type":99}"#,
+            r#"{"type":8,"sequenceId":1}"#,
+        ] {
+            assert!(
+                matches!(read_record(nothing, false), Incoming::Nothing),
+                "{nothing}"
+            );
         }
-        for bad in ["nope", r#"{"type":1}"#, r#"{"type":99}"#, "{}"] {
+        assert!(matches!(
+            read_record(r#"{"type":2,"invocationId":"1","item":1}"#, false),
+            Incoming::StreamItem(Envelope { invocation_id: Some(id), .. }) if id == "1"
+        ));
+        let sorted =
+            r#"{"arguments":[],"invocationId":"s3","target":"ReceiveSessionUpdate","type":1}"#;
+        assert!(matches!(
+            read_record(sorted, false),
+            Incoming::ResultRequested { event: None, .. }
+        ));
+        let asks = r#"{"type":1,"invocationId":"s1","target":"Debug","arguments":["hi"]}"#;
+        assert!(matches!(
+            read_record(asks, false),
+            Incoming::ResultRequested { invocation_id, event: Some(HubEvent::Debug(_)), .. }
+                if invocation_id == "s1"
+        ));
+        let update =
+            r#"{"type":1,"invocationId":"s2","target":"ReceiveSessionUpdate","arguments":[]}"#;
+        assert!(matches!(
+            read_record(update, false),
+            Incoming::ResultRequested { event: None, .. }
+        ));
+        for bad in ["nope", r#"{"type":1}"#, "{}"] {
             assert!(
                 matches!(read_record(bad, true), Incoming::Malformed(_)),
                 "{bad}"

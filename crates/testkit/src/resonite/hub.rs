@@ -5,11 +5,30 @@
 //! # Reproduced from the spec
 //!
 //! - The upgrade needs `Authorization: res <userId>:<token>` of a live token (`UID` is
-//!   optional); without it: `403`, empty body, no upgrade. No negotiate step is needed.
+//!   optional); without it: `403`, empty body, no upgrade. Negotiating first is optional
+//!   (§2.1, §0.1): `POST /hub/negotiate` (same `Authorization`, `403` without) answers as
+//!   ASP.NET Core does (version 0: the id alone; 1: a separate `connectionToken`), and the WebSocket then carries `?id=<token>`;
+//!   without `?id=` the upgrade opens a connection directly (a client that skips negotiate).
 //! - Records are JSON followed by `0x1E`, buffered across frames; text and binary frames
-//!   are both read. The handshake `{"protocol":"json","version":1}` is answered `{}`;
-//!   another protocol or version gets `{"error": …}` and the socket closes.
-//! - Pings `{"type":6}` every 15 s; a client silent for 30 s is dropped (ASP.NET defaults).
+//!   are both read. The handshake `{"protocol":"json","version":0|1|2}` is answered `{}`
+//!   (§0.1: ASP.NET accepts 0–2); another protocol or version gets `{"error": …}` and the
+//!   socket closes.
+//! - Pings `{"type":6}` every 15 s; a client that sent no SignalR message (pings
+//!   included, WebSocket ping frames not) for 30 s gets
+//!   `{"type":7,"error":"Connection closed with an error.","allowReconnect":true}` and
+//!   a close frame (ASP.NET defaults, §0.1).
+//! - A client Close (type 7) ends the connection normally: the server answers `{"type":7}`
+//!   and a close frame. A client's close frame is answered with a close frame. A client
+//!   `Completion`, `StreamItem`, `Ack`, `Sequence` or a type the server does not know is
+//!   ignored (§0.1).
+//! - Stream invocations (type 4): `InitializeContacts` yields each contact (with its
+//!   `userStatus`) as a `StreamItem`, then a `Completion`; a `CancelInvocation` (type 5)
+//!   ends the stream with a bare `Completion`. A non-stream method invoked as a stream (or
+//!   the reverse) gets ASP.NET's error `Completion`.
+//! - An invocation whose `target` is not a string or whose `arguments` is not an array gets
+//!   an error `Completion` (when it has an id), the connection stays.
+//! - `UpdateContact` pushes `ContactAddedOrUpdated(contact)` to the caller's connections,
+//!   and to the other user's when they got a new `Requested` entry (§0.1).
 //! - Functions (target names ignoring case): `InitializeStatus` → `{contacts: [contact +
 //!   userStatus]}`; `RequestStatus(userId|null, invisible)` → `ReceiveStatusUpdate`s;
 //!   `BroadcastStatus(status, {group, targetIds})`; `ListenOnContact(userId)`;
@@ -45,7 +64,13 @@
 //!   `None` removes it; the other user gets a `Requested` entry when they had none. The
 //!   result is `false` for an unknown user.
 //! - `BroadcastSession`/`BroadcastSessionEnded` accept anything and do nothing.
-//! - `InitializeContacts` (a stream, SUD only) is not emulated: `Unknown hub method`.
+//! - `InitializeContacts` streams the same contacts `InitializeStatus` returns, in the
+//!   same order, and marks the connection initialized as `InitializeStatus` does.
+//! - A negotiated connection id is good for one WebSocket of the user who negotiated it:
+//!   an unknown or another user's id gets `404` `No Connection with that ID` (ASP.NET's
+//!   text), a used one the same, as the server forgets it once opened.
+//! - A synthesized `Offline` status (a user who never broadcast) carries a fresh
+//!   `userSessionId` and an empty `appVersion`, strings as the real one (§0.1).
 //! - `ReceiveSessionUpdate` for a `ListenOnKey` key goes to the listeners
 //!   ([`Hub::publish_session`]); floods go to every connection of a user.
 //! - A restart ([`Resonite::restart`](super::Resonite::restart)) forgets every connection
@@ -65,14 +90,14 @@ use axum::Router;
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use http::{HeaderMap, StatusCode, header};
 use serde_json::{Value, json};
 
 pub use state::{HubConnection, HubInvocation};
 
 use super::state::ResoniteState;
-use state::{HubState, Out, invocation_frame, lock};
+use state::{HubState, Negotiated, Out, invocation_frame, lock};
 
 /// The hub's control surface (from [`Resonite::hub`](super::Resonite::hub)).
 #[derive(Debug, Clone)]
@@ -91,6 +116,7 @@ impl Hub {
     pub(crate) fn router(&self) -> Router {
         Router::new()
             .route("/hub", get(upgrade))
+            .route("/hub/negotiate", post(negotiate))
             .with_state(self.state.clone())
     }
 
@@ -116,6 +142,56 @@ impl Hub {
         } else {
             set.remove(user_id);
         }
+    }
+
+    /// How long the server waits before each item of a stream (default none), so that a
+    /// test can cancel a stream midway.
+    pub fn set_stream_item_delay(&self, delay: Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.state.stream_item_delay_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// While `omitted`, completions of functions that return something go out without
+    /// their `result` (as a faulty server might), so a test sees what a client makes of it.
+    pub fn set_results_omitted(&self, omitted: bool) {
+        self.state.omit_results.store(omitted, Ordering::Relaxed);
+    }
+
+    /// Invokes `target(arguments…)` with `invocation_id` on every connection of `user_id`:
+    /// a client-result invocation (ASP.NET Core 7+), which a client must answer with a
+    /// completion ([`Hub::client_completions`]). Returns how many connections got it.
+    pub fn invoke_client(
+        &self,
+        user_id: &str,
+        invocation_id: &str,
+        target: &str,
+        arguments: &Value,
+    ) -> usize {
+        let record = json!({
+            "type": 1,
+            "invocationId": invocation_id,
+            "target": target,
+            "arguments": arguments
+        });
+        let mut text = record.to_string();
+        text.push('\u{1e}');
+        self.state
+            .push(|c| c.user_id == user_id, || Out::Frame(text.clone()))
+    }
+
+    /// The completions clients sent (their answers to [`Hub::invoke_client`]), in order.
+    pub fn client_completions(&self) -> Vec<Value> {
+        lock(&self.state.client_completions).clone()
+    }
+
+    /// How many Close messages (type 7) clients sent since the start.
+    pub fn client_closes(&self) -> u64 {
+        self.state.client_closes.load(Ordering::Relaxed)
+    }
+
+    /// How many running streams a client's `CancelInvocation` ended since the start.
+    pub fn stream_cancels(&self) -> u64 {
+        self.state.stream_cancels.load(Ordering::Relaxed)
     }
 
     /// Stops (or resumes) the server's pings, on every connection.
@@ -276,9 +352,72 @@ impl Hub {
     }
 }
 
+/// `POST /hub/negotiate?negotiateVersion=N`, as ASP.NET Core's `HttpConnectionDispatcher`
+/// answers it with only WebSockets enabled: version 0 (or none) gets the connection id
+/// alone, which the WebSocket then carries; 1 and above (capped at 1) adds a separate
+/// `connectionToken`, which it carries instead. A version that is not a number gets
+/// `{"error": …}` with status 200, as ASP.NET writes it.
+pub(crate) async fn negotiate(
+    State(hub): State<Arc<HubState>>,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<Vec<(String, String)>>,
+) -> Response {
+    let Ok(user_id) = hub.resonite.authorize(&headers) else {
+        return StatusCode::FORBIDDEN.into_response();
+    };
+    let asked = query
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("negotiateVersion"))
+        .map(|(_, v)| v.clone());
+    let version = match asked.as_deref().map(str::parse::<i64>) {
+        None => 0,
+        Some(Ok(v)) => v.clamp(0, 1),
+        Some(Err(_)) => {
+            let error = format!(
+                "The client requested an invalid protocol version '{}'",
+                asked.unwrap_or_default()
+            );
+            return json_answer(&json!({ "error": error }));
+        }
+    };
+    let connection_id = random_id();
+    let mut answer = json!({
+        "negotiateVersion": version,
+        "connectionId": connection_id,
+        "availableTransports": [
+            {"transport": "WebSockets", "transferFormats": ["Text", "Binary"]}
+        ]
+    });
+    let id = if version >= 1 {
+        let token = random_id();
+        answer["connectionToken"] = Value::String(token.clone());
+        token
+    } else {
+        connection_id
+    };
+    lock(&hub.negotiated).insert(id, Negotiated { user_id });
+    json_answer(&answer)
+}
+
+fn json_answer(value: &Value) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        value.to_string(),
+    )
+        .into_response()
+}
+
+/// 16 random bytes, base64url without padding: the shape of ASP.NET's ids.
+fn random_id() -> String {
+    use base64::Engine as _;
+    let bytes: [u8; 16] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
 async fn upgrade(
     State(hub): State<Arc<HubState>>,
     headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<Vec<(String, String)>>,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
     let Ok(user_id) = hub.resonite.authorize(&headers) else {
@@ -286,6 +425,14 @@ async fn upgrade(
     };
     if lock(&hub.refused).contains(&user_id) {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    if let Some((_, id)) = query.iter().find(|(k, _)| k == "id") {
+        let mut negotiated = lock(&hub.negotiated);
+        let mine = negotiated.get(id).is_some_and(|n| n.user_id == user_id);
+        if !mine {
+            return (StatusCode::NOT_FOUND, "No Connection with that ID").into_response();
+        }
+        negotiated.remove(id);
     }
     match ws {
         Ok(ws) => ws.on_upgrade(move |socket| connection::run(socket, hub, user_id)),

@@ -14,6 +14,50 @@ fn failed(target: &str) -> String {
     format!("Failed to invoke '{target}' due to an error on the server.")
 }
 
+/// The non-stream functions the hub serves.
+const FUNCTIONS: &[&str] = &[
+    "InitializeStatus",
+    "RequestStatus",
+    "BroadcastStatus",
+    "ListenOnContact",
+    "ListenOnKey",
+    "SendMessage",
+    "MarkMessagesRead",
+    "UpdateContact",
+    "BroadcastSession",
+    "BroadcastSessionEnded",
+];
+
+/// Whether `target` is a stream function (invoked with type 4).
+pub(crate) fn is_stream(target: &str) -> bool {
+    target.eq_ignore_ascii_case("InitializeContacts")
+}
+
+/// Whether `target` is a non-stream function the hub serves.
+pub(crate) fn is_known(target: &str) -> bool {
+    FUNCTIONS.iter().any(|f| f.eq_ignore_ascii_case(target))
+}
+
+/// The items of a stream function, all computed at its start.
+pub(crate) fn stream_items(
+    hub: &HubState,
+    conn: u64,
+    user: &str,
+    target: &str,
+    args: &[Value],
+) -> Result<Vec<Value>, String> {
+    if !args.is_empty() {
+        return Err(failed(target));
+    }
+    let Value::Object(mut answer) = initialize_status(hub, conn, user) else {
+        return Ok(Vec::new());
+    };
+    match answer.remove("contacts") {
+        Some(Value::Array(contacts)) => Ok(contacts),
+        _ => Ok(Vec::new()),
+    }
+}
+
 /// Runs one function; `Ok(result)` (`Null` for void) or `Err(completion error)`.
 pub(crate) fn dispatch(
     hub: &HubState,
@@ -35,6 +79,9 @@ pub(crate) fn dispatch(
         Ok(initialize_status(hub, conn, user))
     } else if is("RequestStatus") {
         arity(2)?;
+        if !args[1].is_boolean() {
+            return Err(failed(target));
+        }
         request_status(hub, conn, user, &args[0]).map_err(|()| failed(target))
     } else if is("BroadcastStatus") {
         arity(2)?;
@@ -89,7 +136,7 @@ pub(crate) fn visible_status(hub: &HubState, user: &str) -> Value {
 fn offline_status(user: &str) -> Value {
     json!({
         "userId": user,
-        "userSessionId": null,
+        "userSessionId": uuid::Uuid::new_v4().to_string(),
         "sessionType": "Unknown",
         "outputDevice": "Unknown",
         "isMobile": false,
@@ -98,7 +145,7 @@ fn offline_status(user: &str) -> Value {
         "lastPresenceTimestamp": NEVER,
         "lastStatusChange": NEVER,
         "hashSalt": null,
-        "appVersion": null,
+        "appVersion": "",
         "compatibilityHash": null,
         "publicRSAKey": null,
         "sessions": [],
@@ -183,6 +230,19 @@ fn broadcast_status(
     let (Value::Object(_), Value::Object(target)) = (status, target) else {
         return Err(());
     };
+    // ASP.NET binds `group` as an enum (a number or a name) and `targetIds` as a list.
+    let group_ok = target
+        .get("group")
+        .is_none_or(|g| g.is_i64() || g.is_u64() || g.is_string());
+    let ids_ok = target.get("targetIds").is_none_or(|ids| {
+        ids.is_null()
+            || ids
+                .as_array()
+                .is_some_and(|l| l.iter().all(Value::is_string))
+    });
+    if !group_ok || !ids_ok {
+        return Err(());
+    }
     let mut status = status.clone();
     status["userId"] = Value::String(user.to_owned());
     if status.get("lastStatusChange").is_none_or(Value::is_null) {
@@ -335,33 +395,64 @@ fn update_contact(hub: &HubState, user: &str, contact: &Value) -> Result<Value, 
     let status = text(contact, "contactStatus")
         .unwrap_or("Accepted")
         .to_owned();
+    let (mine, theirs) = store_contact(hub, user, &id, &status);
+    let Some(mine) = mine else {
+        return Ok(Value::Bool(false));
+    };
+    hub.invoke(
+        |c| c.user_id == user,
+        "ContactAddedOrUpdated",
+        &json!([mine]),
+    );
+    if let Some(theirs) = theirs {
+        hub.invoke(
+            |c| c.user_id == id,
+            "ContactAddedOrUpdated",
+            &json!([theirs]),
+        );
+    }
+    Ok(Value::Bool(true))
+}
+
+/// Stores `user`'s entry for `id`; the entry as it now stands (`None` for an unknown
+/// user) and the other side's new `Requested` entry, when one was made.
+fn store_contact(
+    hub: &HubState,
+    user: &str,
+    id: &str,
+    status: &str,
+) -> (Option<Value>, Option<Value>) {
     let mut data = hub.resonite.lock();
     let owner = data.accounts.iter().find(|a| a.user_id == user).cloned();
     let other = data.accounts.iter().find(|a| a.user_id == id).cloned();
     let (Some(owner), Some(other)) = (owner, other) else {
-        return Ok(Value::Bool(false));
+        return (None, None);
     };
     let now = Utc::now();
+    let mine = data::contact(&owner, &other, status);
     let list = data.contacts.entry(user.to_owned()).or_default();
-    list.retain(|c| c.json.get("id").and_then(Value::as_str) != Some(id.as_str()));
+    list.retain(|c| c.json.get("id").and_then(Value::as_str) != Some(id));
     if !status.eq_ignore_ascii_case("Ignored") && !status.eq_ignore_ascii_case("None") {
         list.push(StoredContact {
-            json: data::contact(&owner, &other, &status),
+            json: mine.clone(),
             changed: now,
         });
     }
     // The other side sees a request when it has no entry yet (assumption).
+    let mut made = None;
     if status.eq_ignore_ascii_case("Accepted") {
-        let theirs = data.contacts.entry(id.clone()).or_default();
+        let theirs = data.contacts.entry(id.to_owned()).or_default();
         if !theirs
             .iter()
             .any(|c| c.json.get("id").and_then(Value::as_str) == Some(user))
         {
+            let entry = data::contact(&other, &owner, "Requested");
             theirs.push(StoredContact {
-                json: data::contact(&other, &owner, "Requested"),
+                json: entry.clone(),
                 changed: now,
             });
+            made = Some(entry);
         }
     }
-    Ok(Value::Bool(true))
+    (Some(mine), made)
 }

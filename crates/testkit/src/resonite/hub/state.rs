@@ -81,6 +81,25 @@ pub(crate) struct HubState {
     pub(crate) handshakes: AtomicU64,
     /// Users whose upgrades are answered `503` for now.
     pub(crate) refused: Mutex<HashSet<String>>,
+    /// Negotiated connections not yet opened, by the id the WebSocket must carry.
+    pub(crate) negotiated: Mutex<HashMap<String, Negotiated>>,
+    /// The pause before each item of a stream, so a test can cancel one midway.
+    pub(crate) stream_item_delay_ms: AtomicU64,
+    /// Completions clients sent (answers to client-result invocations), in order.
+    pub(crate) client_completions: Mutex<Vec<Value>>,
+    /// How many Close messages clients sent.
+    pub(crate) client_closes: AtomicU64,
+    /// How many streams a client's `CancelInvocation` ended.
+    pub(crate) stream_cancels: AtomicU64,
+    /// Completions go out without their `result` (a test switch).
+    pub(crate) omit_results: AtomicBool,
+}
+
+/// A connection that `POST /hub/negotiate` created and no WebSocket has taken yet.
+#[derive(Debug)]
+pub(crate) struct Negotiated {
+    /// Who negotiated it: only they may open it.
+    pub(crate) user_id: String,
 }
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -100,6 +119,12 @@ impl HubState {
             client_timeout_ms: AtomicU64::new(30_000),
             handshakes: AtomicU64::new(0),
             refused: Mutex::new(HashSet::new()),
+            negotiated: Mutex::new(HashMap::new()),
+            stream_item_delay_ms: AtomicU64::new(0),
+            client_completions: Mutex::new(Vec::new()),
+            client_closes: AtomicU64::new(0),
+            stream_cancels: AtomicU64::new(0),
+            omit_results: AtomicBool::new(false),
         }
     }
 
@@ -109,6 +134,19 @@ impl HubState {
 
     pub(crate) fn client_timeout(&self) -> Duration {
         Duration::from_millis(self.client_timeout_ms.load(Ordering::Relaxed).max(1))
+    }
+
+    pub(crate) fn stream_item_delay(&self) -> Duration {
+        Duration::from_millis(self.stream_item_delay_ms.load(Ordering::Relaxed))
+    }
+
+    /// Sends one record (a JSON value, the separator added) to one connection.
+    pub(crate) fn send_one(&self, conn: u64, record: &Value) -> bool {
+        let mut text = record.to_string();
+        text.push('\u{1e}');
+        lock(&self.conns)
+            .get(&conn)
+            .is_some_and(|c| c.out.send(Out::Frame(text)).is_ok())
     }
 
     /// Sends `out` to every connection `pick` selects; returns how many.
