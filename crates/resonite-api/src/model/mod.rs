@@ -11,6 +11,7 @@ mod open_enum;
 mod contact;
 mod id;
 mod message;
+mod owner;
 mod rich_text;
 mod session_hash;
 mod session_info;
@@ -25,6 +26,7 @@ pub use id::{GroupId, MachineId, MessageId, RecordId, SessionId, UserId};
 pub use message::{
     AssetManifestEntry, InviteRequest, Message, MessageContent, MessageType, Record,
 };
+pub use owner::OwnerId;
 pub use rich_text::strip_rich_text;
 pub use session_hash::session_hash;
 pub use session_info::{
