@@ -6,6 +6,7 @@ pub mod error;
 pub mod secret;
 pub mod session;
 pub mod store;
+pub mod text;
 pub mod transport;
 
 pub use authenticator::{

@@ -232,6 +232,17 @@ fn read_file(path: &Path) -> Result<FileContents> {
     Ok(contents)
 }
 
+/// Creates `dir` and its missing parents readable by the owner alone (0700 on Unix): the
+/// names of the files in it already say which services hold sessions. Existing directories
+/// keep their mode.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
 fn write_file(path: &Path, contents: &FileContents) -> Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
@@ -240,7 +251,7 @@ fn write_file(path: &Path, contents: &FileContents) -> Result<()> {
     let fail = |what: &str, err: std::io::Error| {
         Error::store(format!("cannot {what} {}", path.display()), err)
     };
-    std::fs::create_dir_all(&dir).map_err(|e| fail("create the directory of", e))?;
+    create_private_dir(&dir).map_err(|e| fail("create the directory of", e))?;
     // NamedTempFile creates the file with mode 0600 on Unix before anything is written.
     let mut temp = tempfile::Builder::new()
         .prefix(".omniauth-store-")
@@ -302,6 +313,29 @@ mod tests {
             .unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn file_store_directories_are_private_to_their_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir
+            .path()
+            .join("config")
+            .join("omniauth")
+            .join("sessions.json");
+        FileStore::new(&path)
+            .save("k", &session("t"))
+            .await
+            .unwrap();
+        for created in [
+            dir.path().join("config"),
+            dir.path().join("config/omniauth"),
+        ] {
+            let mode = std::fs::metadata(&created).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", created.display());
+        }
     }
 
     #[tokio::test]
