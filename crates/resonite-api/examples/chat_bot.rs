@@ -118,7 +118,11 @@ impl Bot {
     }
 }
 
-async fn demo() -> AnyResult<()> {
+/// The `--emulator` story; also run by `tests/examples.rs`.
+///
+/// # Errors
+/// When a call fails or the story does not end as expected.
+pub async fn demo() -> AnyResult<()> {
     let resonite = Resonite::builder().rate_limit(None).start().await?;
     let bot_id = resonite.add_account("bot", "", "bot-password");
     let peer_id = resonite.add_account("peer", "", "peer-password");

@@ -124,7 +124,11 @@ impl Browser {
     }
 }
 
-async fn demo() -> AnyResult<()> {
+/// The `--emulator` story; also run by `tests/examples.rs`.
+///
+/// # Errors
+/// When a call fails or the story does not end as expected.
+pub async fn demo() -> AnyResult<()> {
     let resonite = Resonite::builder().rate_limit(None).start().await?;
     let alice = resonite.add_account("alice", "", "pw");
     let bob = resonite.add_account("bob", "", "pw");
