@@ -1,6 +1,8 @@
 //! The examples' `--emulator` stories, run as tests so that `cargo test` keeps them working:
 //! each starts its own emulator and fails when what it shows is not what it expects.
 
+#![cfg(feature = "hub")]
+
 #[path = "../examples/chat_bot.rs"]
 #[allow(dead_code)] // Its `main` is for `cargo run`.
 mod chat_bot;
