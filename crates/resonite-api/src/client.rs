@@ -96,6 +96,31 @@ pub(crate) fn missing_id(what: &str) -> Error {
         .with_message(format!("the answer holds no {what} id"))
 }
 
+/// Adds the session's authorization when there is one: owner data (private records, vars)
+/// needs it, public data does not. The answer's meaning follows ([`CallKind`]).
+pub(crate) fn optional_auth(
+    request: RequestBuilder,
+    session: Option<&Session>,
+) -> Result<(RequestBuilder, CallKind)> {
+    match session {
+        Some(session) => {
+            check_session(session)?;
+            Ok((request.auth(session), CallKind::Authenticated))
+        }
+        None => Ok((request, CallKind::Public)),
+    }
+}
+
+/// Refuses an id of the wrong kind before anything is sent (ids read from the server are
+/// unchecked, so a caller may hold one without its prefix).
+pub(crate) fn require_prefix(ok: bool, what: &str) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(format!("{what} has the wrong prefix")).with_service(SERVICE))
+    }
+}
+
 /// Refuses a session of another service, or one without a user id.
 pub(crate) fn check_session(session: &Session) -> Result<()> {
     if session.service() != SERVICE {

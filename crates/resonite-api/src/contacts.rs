@@ -1,12 +1,12 @@
-//! Contacts of the signed-in user: `GET /users/{me}/contacts`.
+//! Contacts of the signed-in user: `GET /users/{me}/contacts[/{contactId}]`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use omniauth_types::{Result, Session};
 use serde::Serialize;
 
-use crate::client::{Client, check_session};
+use crate::client::{Client, check_session, missing_id, require_prefix};
 use crate::error::CallKind;
-use crate::model::Contact;
+use crate::model::{Contact, UserId};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -37,6 +37,29 @@ impl Client {
         since: DateTime<Utc>,
     ) -> Result<Vec<Contact>> {
         self.contacts_inner(session, Some(since)).await
+    }
+
+    /// One contact of the signed-in user: `GET /users/{me}/contacts/{contactId}` (SUD).
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotFound`](omniauth_types::ErrorKind::NotFound) when that user is not in
+    /// the list; [`ErrorKind::Unauthorized`](omniauth_types::ErrorKind::Unauthorized) for a
+    /// dead token.
+    #[tracing::instrument(skip_all, fields(user_id = session.user_id(), contact_id = %id))]
+    pub async fn contact(&self, session: &Session, id: &UserId) -> Result<Contact> {
+        check_session(session)?;
+        require_prefix(id.has_expected_prefix(), "the contact's user id")?;
+        let request = self
+            .transport()
+            .get("/users/{userId}/contacts/{contactId}")
+            .path_param("userId", session.user_id())
+            .path_param("contactId", id.as_str())
+            .auth(session);
+        let contact: Contact = self.fetch(request, CallKind::Authenticated).await?;
+        if contact.id.as_str().is_empty() {
+            return Err(missing_id("contact"));
+        }
+        Ok(contact)
     }
 
     async fn contacts_inner(

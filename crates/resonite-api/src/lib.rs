@@ -7,13 +7,16 @@ mod contacts;
 mod device;
 pub mod endpoints;
 pub mod error;
+mod groups;
 #[cfg(feature = "hub")]
 pub mod hub;
 mod messages;
 pub mod model;
+mod records;
 mod sessions;
 mod stats;
 mod users;
+mod variables;
 
 pub use auth::{
     AUTH_SCHEME, LIFETIME_EXTRA, LoginIdentifier, LoginRequest, LoginResponse, REMEMBER_ME_EXTRA,
@@ -26,6 +29,7 @@ pub use endpoints::ENDPOINTS;
 #[cfg(feature = "hub")]
 pub use hub::{HubClient, HubEvent, HubEvents};
 pub use messages::MessageQuery;
+pub use records::RecordSearch;
 pub use sessions::SessionQuery;
 
 /// The common vocabulary (errors, sessions, secrets), re-exported.

@@ -1,13 +1,14 @@
-//! Message history of the signed-in user: `GET /users/{me}/messages`.
+//! Messages over REST: the signed-in user's history (`GET /users/{me}/messages`) and
+//! sending (`POST /users/{recipient}/messages`), for when the hub is not connected.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use omniauth_types::{Error, Result, Session};
 use serde::Serialize;
 
 use crate::SERVICE;
-use crate::client::{Client, check_session};
+use crate::client::{Client, check_session, missing_id, require_prefix};
 use crate::error::CallKind;
-use crate::model::{Message, UserId};
+use crate::model::{Message, MessageId, MessageType, UserId};
 
 /// The filters of the message history; unset ones are not sent. Newest messages come
 /// first; the server caps `maxItems` around 100.
@@ -116,5 +117,64 @@ impl Client {
             .query(&query.wire())
             .auth(session);
         self.fetch(request, CallKind::Authenticated).await
+    }
+
+    /// Sends a message over REST: `POST /users/{recipientId}/messages` with the message (the
+    /// `resonite` crate's route); the answer is the stored message. Sent once: a retry could
+    /// deliver it twice.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](omniauth_types::ErrorKind::InvalidInput) when the message
+    /// is not from the session's user, has no `MSG-` id or no `U-` recipient;
+    /// [`ErrorKind::Unauthorized`](omniauth_types::ErrorKind::Unauthorized) for a dead token.
+    #[tracing::instrument(skip_all, fields(user_id = session.user_id(), message_id = %message.id))]
+    pub async fn send_message(&self, session: &Session, message: &Message) -> Result<Message> {
+        check_session(session)?;
+        if message.sender_id.as_str() != session.user_id() {
+            return Err(
+                Error::invalid_input("the sender is not the signed-in user").with_service(SERVICE)
+            );
+        }
+        require_prefix(message.id.has_expected_prefix(), "the message id")?;
+        require_prefix(
+            message.recipient_id.has_expected_prefix(),
+            "the recipient id",
+        )?;
+        let request = self
+            .transport()
+            .post("/users/{userId}/messages")
+            .path_param("userId", message.recipient_id.as_str())
+            .json(message)
+            .auth(session);
+        let sent: Message = self.fetch(request, CallKind::Authenticated).await?;
+        if sent.id.as_str().is_empty() {
+            return Err(missing_id("message"));
+        }
+        Ok(sent)
+    }
+
+    /// Sends a text over REST ([`Client::send_message`] with a new `MSG-` id, sent now).
+    ///
+    /// # Errors
+    /// As [`Client::send_message`].
+    pub async fn send_text(
+        &self,
+        session: &Session,
+        recipient: &UserId,
+        text: &str,
+    ) -> Result<Message> {
+        let now = Utc::now();
+        let message = Message {
+            id: MessageId::new(format!("MSG-{}", uuid::Uuid::new_v4())),
+            owner_id: UserId::new(session.user_id()),
+            sender_id: UserId::new(session.user_id()),
+            recipient_id: recipient.clone(),
+            message_type: Some(MessageType::Text),
+            content: text.to_owned(),
+            send_time: Some(now),
+            last_update_time: Some(now),
+            ..Message::default()
+        };
+        self.send_message(session, &message).await
     }
 }

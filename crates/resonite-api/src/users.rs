@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::SERVICE;
 use crate::client::{Client, check_session, missing_id};
 use crate::error::CallKind;
-use crate::model::{User, UserId};
+use crate::model::{Profile, User, UserId, UserStatus};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -113,5 +113,42 @@ impl Client {
         require_name(name)?;
         let request = self.transport().get("/users").query(&Search { name });
         self.fetch(request, CallKind::Public).await
+    }
+
+    /// A user's status over REST: `GET /users/{userId}/status` (no auth; `ReCon` reads it).
+    /// Someone invisible or never seen reads as `Offline`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotFound`](omniauth_types::ErrorKind::NotFound) for an unknown user;
+    /// [`ErrorKind::InvalidInput`](omniauth_types::ErrorKind::InvalidInput) for an id
+    /// without `U-`.
+    #[tracing::instrument(skip_all, fields(user_id = %id))]
+    pub async fn user_status(&self, id: &UserId) -> Result<UserStatus> {
+        require_user_id(id)?;
+        let request = self
+            .transport()
+            .get("/users/{userId}/status")
+            .path_param("userId", id.as_str());
+        self.fetch(request, CallKind::Public).await
+    }
+
+    /// Replaces the signed-in user's profile: `PUT /users/{me}/profile` with the whole
+    /// profile object (SUD: fields left out are cleared, so read it first and change it).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Unauthorized`](omniauth_types::ErrorKind::Unauthorized) for a dead
+    /// token; the server's answers.
+    #[tracing::instrument(skip_all, fields(user_id = session.user_id()))]
+    pub async fn update_profile(&self, session: &Session, profile: &Profile) -> Result<()> {
+        check_session(session)?;
+        let request = self
+            .transport()
+            .put("/users/{userId}/profile")
+            .path_param("userId", session.user_id())
+            .json(profile)
+            .auth(session);
+        self.exchange(request, CallKind::Authenticated)
+            .await
+            .map(drop)
     }
 }

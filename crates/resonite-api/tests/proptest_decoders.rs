@@ -7,11 +7,14 @@ use omniauth_types::transport::Response;
 use proptest::prelude::*;
 use resonite_api::error::{CallKind, map_error};
 use resonite_api::model::{
-    Contact, Message, OnlineStats, SessionInfo, User, UserSessionResult, UserStatus,
+    CloudStats, CloudVariableRead, Contact, Group, GroupMember, Membership, Message, OnlineStats,
+    Record, RecordPage, SessionInfo, StorageQuota, User, UserSessionResult, UserStatus, asset_url,
     parse_timestamp, strip_rich_text,
 };
 
-const FIXTURES: [&str; 5] = [
+const FIXTURES: [&str; 7] = [
+    include_str!("fixtures/records.json"),
+    include_str!("fixtures/online_stats.json"),
     include_str!("fixtures/user_session.json"),
     include_str!("fixtures/session_info.json"),
     include_str!("fixtures/user.json"),
@@ -28,6 +31,18 @@ fn decode_everything(bytes: &[u8]) {
     let _ = serde_json::from_slice::<Vec<Contact>>(bytes);
     let _ = serde_json::from_slice::<UserStatus>(bytes);
     let _ = serde_json::from_slice::<OnlineStats>(bytes);
+    let _ = serde_json::from_slice::<CloudStats>(bytes);
+    let _ = serde_json::from_slice::<Group>(bytes);
+    let _ = serde_json::from_slice::<Vec<GroupMember>>(bytes);
+    let _ = serde_json::from_slice::<Vec<Membership>>(bytes);
+    let _ = serde_json::from_slice::<StorageQuota>(bytes);
+    let _ = serde_json::from_slice::<RecordPage>(bytes);
+    let _ = serde_json::from_slice::<Vec<CloudVariableRead>>(bytes);
+    if let Ok(records) = serde_json::from_slice::<Vec<Record>>(bytes) {
+        for record in records {
+            let _ = (record.version(), record.asset_url(), record.thumbnail_url());
+        }
+    }
     if let Ok(messages) = serde_json::from_slice::<Vec<Message>>(bytes) {
         for message in messages {
             let _ = message.decode_content();
@@ -36,6 +51,7 @@ fn decode_everything(bytes: &[u8]) {
     if let Ok(text) = std::str::from_utf8(bytes) {
         let _ = parse_timestamp(text);
         let _ = strip_rich_text(text);
+        let _ = asset_url(text);
     }
 }
 

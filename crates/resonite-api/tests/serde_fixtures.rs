@@ -203,3 +203,31 @@ fn models_round_trip_through_their_own_serialization() {
     assert_eq!(json["2fa_login"], true);
     assert_eq!(serde_json::from_value::<User>(json).unwrap(), user);
 }
+
+#[test]
+fn a_record_list_reads_with_its_leaks_and_unknown_fields() {
+    let records: Vec<resonite_api::model::Record> =
+        serde_json::from_str(include_str!("fixtures/records.json")).unwrap();
+    let cube = &records[0];
+    assert_eq!(cube.path.as_deref(), Some("Inventory\\Tools"));
+    assert_eq!(cube.version().global_version, Some(3));
+    assert_eq!(cube.is_valid_record_id, Some(true));
+    assert!(cube.creation_time.is_some());
+    assert_eq!(cube.extra["randomOrder"], 12);
+    assert_eq!(
+        cube.asset_url().as_deref(),
+        Some("https://assets.resonite.com/0f3a9c")
+    );
+}
+
+#[test]
+fn online_stats_read_every_named_field() {
+    let stats: resonite_api::model::OnlineStats =
+        serde_json::from_str(include_str!("fixtures/online_stats.json")).unwrap();
+    assert_eq!(stats.registered_users, 1520);
+    assert_eq!(stats.users_in_vr, 900);
+    assert_eq!(stats.users_in_private_sessions, 720);
+    assert_eq!(stats.users_by_client_type["Headless"], 40);
+    assert_eq!(stats.active_hidden_sessions_by_access_level["Private"], 200);
+    assert_eq!(stats.fields.len(), 19);
+}

@@ -21,6 +21,11 @@
 //! | `GET /users?name=` | users whose name contains it (`2fa_login`, `supressBanEvasion`, `$type`-tagged `entitlements`) |
 //! | `GET /users/{me}/contacts[?lastStatusUpdate=]` | contacts with `latestMessageTime: "0001-01-01T00:00:00"` (no offset) |
 //! | `GET /users/{me}/messages?maxItems&unread&user&fromTime` | newest first, at most 100; non-text `content` is JSON in a string; `SessionInvite` content carries `PascalCase` `HasEnded`/`IsValid` |
+//! | `GET /users/{id}/messages?unreadOnly=` (resonitepy) | read like `unread`; stored messages never show the hub echo's `0001-01-01T00:00:00` `lastUpdateTime` (spec §0.1) |
+//! | `POST /users/{recipient}/messages` (the `resonite` crate) | the message stored in both mailboxes and pushed to the recipient's hub connections as `ReceiveMessage`; the sender's copy answered |
+//! | `GET /stats/onlineStats` | the `resonite` crate's 19 field names (`registeredUsers`, `usersInVR`, `activeHiddenSessionsByAccessLevel`, …) |
+//! | `GET /stats/cloudStats`, `POST /stats/instanceOnline/{machineId}`, `GET /testing/healthCheck` | the `resonite` crate's names; `200` |
+//! | groups, members, memberships, storage, records, cloud variables | see the assumptions below |
 //! | a burst of requests | `429` |
 //!
 //! # Assumptions (not in the spec)
@@ -45,8 +50,23 @@
 //!   authenticated as that user.
 //! - Contacts and messages of another user: `403`. `lastStatusUpdate` and `fromTime` must
 //!   be RFC 3339. `fromUserId` is read as a synonym of `user`.
-//! - `GET /stats/onlineStats`: the fields are invented (`captureTimestamp`,
-//!   `registeredUserCount`, `instanceCount`, `screenUserCount`, …): no source shows them.
+//! - `GET /stats/onlineStats`: the numbers are the emulator's own (everyone online counts
+//!   as a screen user in a public session); `cloudStats` reports no jobs.
+//! - Groups (`GET /groups/{id}`, `/members`, `/members/{userId}`, `/storage`) and a user's
+//!   `/memberships` and `/storage`: a group is public but its quota fields, members and
+//!   storage are for members; memberships and storage of a user are the user's; others get
+//!   `403`, unknown ids `404`. Member entries are `{id: user, ownerId: group, quotaBytes,
+//!   usedBytes}`, memberships `{id: group, ownerId: user, groupName}`, storage `{id,
+//!   ownerId, usedBytes, quotaBytes, fullQuotaBytes, shareableQuotaBytes}` (`ReCon`'s names)
+//!   with 1 GiB quotas and the records' asset bytes as use.
+//! - `GET /users/{id}/status`: anyone's last broadcast status, `Invisible` shown as
+//!   `Offline`; never seen is `Offline` with empty-string `userSessionId`/`appVersion`.
+//!   `PUT /users/{me}/profile` replaces the stored profile ([`Resonite::profile`]); `GET
+//!   /users/{me}/contacts/{id}` is one entry or `404`.
+//! - Records and cloud variables: the rules are in the docs of the `records` and `vars`
+//!   modules' routes — private records and variables need the owner's (or a member's)
+//!   session, `403` otherwise; seed them with [`Resonite::add_record`],
+//!   [`Resonite::define_variable`], [`Resonite::set_variable`].
 //! - `GET /testing/ping` and `/testing/healthCheck`: `200`, empty body.
 //! - A restart ([`Resonite::restart`]) keeps what a real server keeps in its database
 //!   (accounts, tokens, contacts, sessions, messages, statuses) and loses what lives per
@@ -54,12 +74,16 @@
 //! - Rate limit: a fixed window, by default 100 requests a minute for the whole server,
 //!   with no `Retry-After` (no source shows one); see [`ResoniteBuilder::rate_limit`].
 
+mod cloud;
 mod data;
 pub mod hub;
+mod records;
 mod routes;
+mod seed;
 mod state;
 #[cfg(test)]
 mod tests;
+mod vars;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -412,7 +436,10 @@ impl ResoniteBuilder {
             rate_limit: self.rate_limit,
         }));
         let hub = Hub::new(state.clone());
-        let server = TestServer::start(routes::router(state.clone()).merge(hub.router())).await?;
+        let routes = routes::router(state.clone())
+            .merge(cloud::router(state.clone(), hub.clone()))
+            .merge(hub.router());
+        let server = TestServer::start(routes).await?;
         Ok(Resonite { server, state, hub })
     }
 }

@@ -1,5 +1,22 @@
-//! Typed ids. They accept any string (the server is the judge), and say whether the prefix
-//! is the expected one (`U-` for users, `S-` for sessions, …).
+//! Typed ids. What the server sends is taken as it is (serde and [`From`] never check: the
+//! server is the judge), while text a user typed is checked with [`str::parse`]
+//! ([`FromStr`](std::str::FromStr)), which wants the kind's prefix (`U-` for users, `G-` for
+//! groups, `S-` for sessions, `R-` for records, `MSG-` for messages) and something after it.
+//!
+//! ```
+//! use resonite_api::model::{GroupId, UserId};
+//!
+//! let alice: UserId = "U-alice".parse()?;
+//! assert_eq!(alice, "U-alice");
+//! assert!("alice".parse::<UserId>().is_err());
+//! assert!("G-".parse::<GroupId>().is_err());
+//! // Lenient where the server speaks: any string deserializes.
+//! let odd: UserId = serde_json::from_str("\"legacy-id\"")?;
+//! assert!(!odd.has_expected_prefix());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use omniauth_types::Error;
 
 macro_rules! typed_id {
     ($(#[$meta:meta])* $name:ident, $prefix:literal) => {
@@ -41,6 +58,26 @@ macro_rules! typed_id {
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(&self.0)
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = Error;
+
+            /// Checks the prefix: for ids a user typed (the server's ids are taken as sent).
+            fn from_str(text: &str) -> Result<Self, Error> {
+                let id = Self(text.trim().to_owned());
+                if id.has_expected_prefix() {
+                    Ok(id)
+                } else {
+                    Err(Error::invalid_input(concat!(
+                        "a ",
+                        stringify!($name),
+                        " starts with ",
+                        $prefix
+                    ))
+                    .with_service(crate::SERVICE))
+                }
             }
         }
 
@@ -116,5 +153,25 @@ mod tests {
         assert!(!UserId::new("U-").has_expected_prefix());
         assert!(MessageId::new("MSG-1").has_expected_prefix());
         assert_eq!(serde_json::to_string(&id).unwrap(), "\"U-Alice\"");
+    }
+
+    #[test]
+    fn parsing_user_input_checks_the_prefix() {
+        assert_eq!(" U-bob ".parse::<UserId>().unwrap(), "U-bob");
+        assert_eq!("G-club".parse::<GroupId>().unwrap(), "G-club");
+        assert_eq!("S-U-bob:room".parse::<SessionId>().unwrap(), "S-U-bob:room");
+        assert_eq!("R-1".parse::<RecordId>().unwrap(), "R-1");
+        assert_eq!("MSG-1".parse::<MessageId>().unwrap(), "MSG-1");
+        for wrong in ["", "U-", "u-bob", "G-club", "bob"] {
+            let err = wrong.parse::<UserId>().unwrap_err();
+            assert_eq!(
+                err.kind(),
+                &omniauth_types::ErrorKind::InvalidInput,
+                "{wrong}"
+            );
+            assert!(err.to_string().contains("U-"), "{err}");
+        }
+        assert!("MSG".parse::<MessageId>().is_err());
+        assert!("U-bob".parse::<RecordId>().is_err());
     }
 }

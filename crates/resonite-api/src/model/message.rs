@@ -4,9 +4,10 @@ use chrono::{DateTime, Utc};
 use omniauth_types::Error;
 use serde::{Deserialize, Serialize};
 
-use super::id::{MessageId, RecordId, UserId};
+use super::id::{MessageId, UserId};
+use super::record::Record;
 use super::session_info::SessionInfo;
-use super::time::{lenient, lenient_bool, null_as_default, null_as_empty};
+use super::time::{lenient, lenient_bool, null_as_default};
 
 open_enum!(
     /// What a message carries. Numbering is an assumption (no source gives it).
@@ -151,43 +152,4 @@ pub struct InviteRequest {
     pub response: Option<String>,
     /// The invitation, when sent.
     pub invite: Option<serde_json::Value>,
-}
-
-/// One asset of a record.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct AssetManifestEntry {
-    /// The asset's hash.
-    #[serde(deserialize_with = "null_as_default")]
-    pub hash: String,
-    /// Its size.
-    pub bytes: Option<u64>,
-}
-
-/// A record (the content of `Object` and `Sound` messages).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Record {
-    /// The record id.
-    #[serde(deserialize_with = "null_as_default")]
-    pub id: RecordId,
-    /// The owner.
-    pub owner_id: Option<String>,
-    /// The asset, `resdb:///…`.
-    pub asset_uri: Option<String>,
-    /// The record type (`object`, `audio`, …).
-    pub record_type: Option<String>,
-    /// The name.
-    pub name: Option<String>,
-    /// The version, as sent.
-    pub version: Option<serde_json::Value>,
-    /// The assets.
-    #[serde(deserialize_with = "null_as_empty")]
-    pub asset_manifest: Vec<AssetManifestEntry>,
-    /// `PascalCase` leak `IsValidOwnerId`.
-    #[serde(rename = "IsValidOwnerId", alias = "isValidOwnerId")]
-    pub is_valid_owner_id: Option<bool>,
-    /// `PascalCase` leak `IsValidRecordId`.
-    #[serde(rename = "IsValidRecordId", alias = "isValidRecordId")]
-    pub is_valid_record_id: Option<bool>,
 }

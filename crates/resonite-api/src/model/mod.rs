@@ -8,9 +8,13 @@
 
 #[macro_use]
 mod open_enum;
+mod cloud_variable;
 mod contact;
+mod group;
 mod id;
 mod message;
+mod owner;
+mod record;
 mod rich_text;
 mod session_hash;
 mod session_info;
@@ -20,17 +24,23 @@ mod user;
 mod user_session;
 mod user_status;
 
+pub use cloud_variable::{
+    CloudVariable, CloudVariableDefinition, CloudVariableKey, CloudVariableRead,
+};
 pub use contact::{Contact, ContactStatus};
+pub use group::{Group, GroupMember, Membership, StorageQuota};
 pub use id::{GroupId, MachineId, MessageId, RecordId, SessionId, UserId};
-pub use message::{
-    AssetManifestEntry, InviteRequest, Message, MessageContent, MessageType, Record,
+pub use message::{InviteRequest, Message, MessageContent, MessageType};
+pub use owner::OwnerId;
+pub use record::{
+    ASSETS_BASE_URL, AssetManifestEntry, Record, RecordPage, RecordVersion, asset_url,
 };
 pub use rich_text::strip_rich_text;
 pub use session_hash::session_hash;
 pub use session_info::{
     AccessLevel, DataModelAssembly, OutputDevice, SessionInfo, SessionUser, WorldRef,
 };
-pub use stats::OnlineStats;
+pub use stats::{CloudStats, OnlineStats};
 pub use time::parse_timestamp;
 pub use user::{BadgeRef, Profile, PublicBanType, TaggedObject, User};
 pub use user_session::{ConfigFile, LoginType, UserSession, UserSessionResult};

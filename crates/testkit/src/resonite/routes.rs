@@ -17,7 +17,7 @@ use super::data;
 use super::state::ResoniteState;
 use super::{INVALID_CREDENTIALS, INVALID_REQUEST, RATE_LIMITED, TOTP_BODY, UID_REQUIRED};
 
-type Shared = Arc<ResoniteState>;
+pub(crate) type Shared = Arc<ResoniteState>;
 
 pub(crate) fn router(state: Shared) -> Router {
     Router::new()
@@ -41,7 +41,7 @@ pub(crate) fn router(state: Shared) -> Router {
 }
 
 /// A plain-text answer (the API never sends JSON errors).
-fn plain(status: StatusCode, body: &'static str) -> Response {
+pub(crate) fn plain(status: StatusCode, body: &'static str) -> Response {
     let mut response = (status, body).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -50,7 +50,7 @@ fn plain(status: StatusCode, body: &'static str) -> Response {
     response
 }
 
-fn forbidden() -> Response {
+pub(crate) fn forbidden() -> Response {
     plain(StatusCode::FORBIDDEN, "")
 }
 
@@ -68,7 +68,7 @@ async fn rate_limit(State(state): State<Shared>, request: Request, next: Next) -
 }
 
 /// Query keys ignoring case, as ASP.NET binds them.
-fn lowered(query: HashMap<String, String>) -> HashMap<String, String> {
+pub(crate) fn lowered(query: HashMap<String, String>) -> HashMap<String, String> {
     query
         .into_iter()
         .map(|(k, v)| (k.to_ascii_lowercase(), v))
@@ -76,7 +76,7 @@ fn lowered(query: HashMap<String, String>) -> HashMap<String, String> {
 }
 
 /// A query value the server cannot read: `400`.
-struct BadQuery;
+pub(crate) struct BadQuery;
 
 impl IntoResponse for BadQuery {
     fn into_response(self) -> Response {
@@ -84,7 +84,7 @@ impl IntoResponse for BadQuery {
     }
 }
 
-fn flag(query: &HashMap<String, String>, key: &str) -> Result<Option<bool>, BadQuery> {
+pub(crate) fn flag(query: &HashMap<String, String>, key: &str) -> Result<Option<bool>, BadQuery> {
     match query.get(key) {
         None => Ok(None),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
@@ -94,7 +94,10 @@ fn flag(query: &HashMap<String, String>, key: &str) -> Result<Option<bool>, BadQ
 }
 
 /// A field of a JSON object, its key compared ignoring case.
-fn field<'a>(object: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+pub(crate) fn field<'a>(
+    object: &'a serde_json::Map<String, Value>,
+    key: &str,
+) -> Option<&'a Value> {
     object
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(key))
@@ -360,7 +363,11 @@ async fn one_user(
     match found {
         Some(account) => {
             let is_self = caller.as_deref() == Some(account.user_id.as_str());
-            axum::Json(data::user(account, is_self)).into_response()
+            let mut user = data::user(account, is_self);
+            if let Some(profile) = data.profiles.get(&account.user_id) {
+                user["profile"] = profile.clone();
+            }
+            axum::Json(user).into_response()
         }
         None => plain(StatusCode::NOT_FOUND, ""),
     }
@@ -412,9 +419,10 @@ async fn messages(
         Some(Ok(n)) => n.min(100),
         Some(Err(_)) => return plain(StatusCode::BAD_REQUEST, INVALID_REQUEST),
     };
-    let unread = match flag(&query, "unread") {
-        Ok(value) => value,
-        Err(bad) => return bad.into_response(),
+    // resonitepy sends `unreadOnly` (spec §0.1), the others `unread`: both are read.
+    let unread = match (flag(&query, "unread"), flag(&query, "unreadonly")) {
+        (Ok(unread), Ok(unread_only)) => unread.or(unread_only),
+        _ => return BadQuery.into_response(),
     };
     let from = match query.get("fromtime") {
         None => None,
@@ -447,9 +455,19 @@ async fn messages(
     let list: Vec<Value> = list
         .into_iter()
         .take(max_items)
-        .map(|m| m.json.clone())
+        .map(|m| rest_copy(&m.json))
         .collect();
     axum::Json(Value::Array(list)).into_response()
+}
+
+/// A stored message as the REST history shows it: never with the hub echo's .NET "never" as
+/// `lastUpdateTime` (spec §0.1), which becomes the send time.
+fn rest_copy(message: &Value) -> Value {
+    let mut message = message.clone();
+    if message.get("lastUpdateTime").and_then(Value::as_str) == Some(data::NEVER) {
+        message["lastUpdateTime"] = message.get("sendTime").cloned().unwrap_or(Value::Null);
+    }
+    message
 }
 
 async fn online_stats(State(state): State<Shared>) -> Response {
@@ -462,15 +480,29 @@ async fn online_stats(State(state): State<Shared>) -> Response {
         .map(|t| t.user_id.as_str())
         .collect::<std::collections::HashSet<_>>()
         .len();
+    let listed = data.sessions.len();
+    // The field names of the `resonite` crate's typed model (spec §0.1); the numbers are
+    // the emulator's own: everyone online is counted as a screen user in a public session.
     axum::Json(json!({
         "captureTimestamp": data::timestamp(now),
-        "registeredUserCount": data.accounts.len(),
-        "instanceCount": data.sessions.len(),
-        "vrUserCount": 0,
-        "screenUserCount": online,
-        "headlessUserCount": 0,
-        "mobileUserCount": 0,
-        "publicSessionCount": data.sessions.len()
+        "registeredUsers": online,
+        "instanceCount": listed,
+        "presentUsers": online,
+        "awayUsers": 0,
+        "usersInVR": 0,
+        "usersInScreen": online,
+        "usersOnDesktop": online,
+        "usersOnMobile": 0,
+        "usersInVisiblePublicSessions": online,
+        "usersInVisibleSemiAccessibleSessions": 0,
+        "usersInHiddenSessions": 0,
+        "usersInPrivateSessions": 0,
+        "usersByClientType": {"GraphicalClient": online},
+        "usersBySessionAccessLevel": {"Anyone": online},
+        "visibleSessionsByAccessLevel": {"Anyone": listed},
+        "hiddenSessionsByAccessLevel": {},
+        "activeVisibleSessionsByAccessLevel": {"Anyone": listed},
+        "activeHiddenSessionsByAccessLevel": {}
     }))
     .into_response()
 }

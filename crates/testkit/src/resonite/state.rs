@@ -66,6 +66,13 @@ pub(crate) struct StoredContact {
     pub(crate) changed: DateTime<Utc>,
 }
 
+/// A group: its JSON (without the quota fields non-members do not see) and who is in it.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredGroup {
+    pub(crate) json: Value,
+    pub(crate) members: Vec<String>,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Data {
     pub(crate) accounts: Vec<Account>,
@@ -74,6 +81,37 @@ pub(crate) struct Data {
     pub(crate) contacts: HashMap<String, Vec<StoredContact>>,
     pub(crate) messages: HashMap<String, Vec<StoredMessage>>,
     pub(crate) login_counter: i64,
+    /// Groups by id.
+    pub(crate) groups: HashMap<String, StoredGroup>,
+    /// Records (each with `id`, `ownerId`, `path`, `isPublic`, …).
+    pub(crate) records: Vec<Value>,
+    /// Cloud variable definitions by `<definition owner>.<subpath>`.
+    pub(crate) var_definitions: HashMap<String, Value>,
+    /// Cloud variable values by (owner, path).
+    pub(crate) var_values: HashMap<(String, String), Value>,
+    /// Profiles set with `PUT /users/{id}/profile`, by user id.
+    pub(crate) profiles: HashMap<String, Value>,
+    /// Machine ids announced with `POST /stats/instanceOnline/{machineId}`.
+    pub(crate) machines_online: Vec<String>,
+}
+
+impl Data {
+    /// Whether `user` may see `owner`'s private data: it is theirs, or a group they are in.
+    pub(crate) fn may_access(&self, user: Option<&str>, owner: &str) -> bool {
+        let Some(user) = user else {
+            return false;
+        };
+        user == owner
+            || self
+                .groups
+                .get(owner)
+                .is_some_and(|g| g.members.iter().any(|m| m == user))
+    }
+
+    /// Whether an owner id names a known account or group.
+    pub(crate) fn owner_exists(&self, owner: &str) -> bool {
+        self.groups.contains_key(owner) || self.accounts.iter().any(|a| a.user_id == owner)
+    }
 }
 
 /// The server's rate limit: at most `max_requests` in each `window`, then `429`.
