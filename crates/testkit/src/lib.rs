@@ -21,3 +21,7 @@ pub mod goscrobble;
 pub mod maillink;
 #[cfg(feature = "resonite")]
 pub mod resonite;
+
+// The `omniauth-emulator` binary's library side: seed, control API, listeners.
+#[cfg(feature = "server")]
+pub mod standalone;
