@@ -1,5 +1,6 @@
 //! Every feature combination users can pick compiles without warnings: the facade's powerset
-//! of services, `resonite-api` without its hub, and each testkit emulator alone. This is what
+//! of services, `resonite-api` without its hub, and each testkit emulator alone (and the
+//! `server` feature of the `omniauth-emulator` binary alone). This is what
 //! `cargo hack --feature-powerset` would do, without a tool to install in CI.
 
 use std::process::Command;
@@ -25,7 +26,7 @@ const PACKAGES: &[Package] = &[
     },
     Package {
         name: "omniauth-testkit",
-        features: &["resonite", "burgerauth", "goscrobble", "maillink"],
+        features: &["resonite", "burgerauth", "goscrobble", "maillink", "server"],
         powerset: false,
     },
 ];
@@ -98,7 +99,7 @@ mod tests {
         let testkit = combinations(&PACKAGES[2]);
         assert_eq!(
             testkit,
-            ["", "resonite", "burgerauth", "goscrobble", "maillink"]
+            ["", "resonite", "burgerauth", "goscrobble", "maillink", "server"]
         );
     }
 }
