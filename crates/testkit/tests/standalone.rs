@@ -90,7 +90,10 @@ fn terminate(child: &mut Child) -> ExitStatus {
         if let Some(status) = child.try_wait().unwrap() {
             return status;
         }
-        assert!(Instant::now() < deadline, "SIGTERM did not end the emulator");
+        assert!(
+            Instant::now() < deadline,
+            "SIGTERM did not end the emulator"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -245,7 +248,14 @@ async fn a_fault_set_through_the_control_api_is_seen_by_the_client_then_cleared(
         .await
         .unwrap();
     assert_eq!(cleared.status(), 204);
-    assert!(authenticator.login(&demo()).await.unwrap().into_session().is_some());
+    assert!(
+        authenticator
+            .login(&demo())
+            .await
+            .unwrap()
+            .into_session()
+            .is_some()
+    );
 
     // The log saw both logins (a login is never retried), and no control request.
     let log: Vec<Value> = http()
@@ -258,7 +268,10 @@ async fn a_fault_set_through_the_control_api_is_seen_by_the_client_then_cleared(
         .unwrap();
     let logins = log.iter().filter(|r| r["path"] == "/api/v1/login").count();
     assert_eq!(logins, 2, "{log:?}");
-    assert!(log.iter().all(|r| !r["path"].as_str().unwrap().starts_with("/__omniauth/")));
+    assert!(
+        log.iter()
+            .all(|r| !r["path"].as_str().unwrap().starts_with("/__omniauth/"))
+    );
 
     // A rule the API cannot read is refused, with the reason.
     let bad = http()
@@ -309,7 +322,14 @@ async fn a_seed_file_replaces_the_default_accounts() {
     let burgerauth = Service::Burgerauth
         .authenticator(Some(&emulator.url("burgerauth")))
         .unwrap();
-    assert!(burgerauth.login(&ann).await.unwrap().into_session().is_some());
+    assert!(
+        burgerauth
+            .login(&ann)
+            .await
+            .unwrap()
+            .into_session()
+            .is_some()
+    );
 }
 
 #[test]
@@ -361,21 +381,28 @@ fn sigterm_ends_it_cleanly_and_frees_the_port() {
 fn the_stdout_lines_name_each_service_and_its_url() {
     let dir = tempfile::tempdir().unwrap();
     let ready = dir.path().join("ready.json");
-    let mut child = Command::new(BIN)
+    let child = Command::new(BIN)
         .args(["maillink", "resonite", "--ready-file"])
         .arg(&ready)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
+    // Sent SIGTERM on drop, also when an assertion fails.
+    let mut emulator = Emulator {
+        child,
+        urls: Value::Null,
+        _dir: tempfile::tempdir().unwrap(),
+    };
+    let stdout = emulator.child.stdout.take().unwrap();
     let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
     let first = lines.next().unwrap().unwrap();
     let second = lines.next().unwrap().unwrap();
     assert!(first.starts_with("maillink http://127.0.0.1:"), "{first}");
     assert!(second.starts_with("resonite http://127.0.0.1:"), "{second}");
-    let urls: Value = serde_json::from_str(&std::fs::read_to_string(&ready).unwrap()).unwrap();
+    // The lines come first, the ready file right after them.
+    let urls = emulator.wait_ready(&ready);
     assert_eq!(urls["maillink"], first["maillink ".len()..]);
-    assert!(terminate(&mut child).success());
+    assert!(emulator.terminate().success());
 }
 
 /// The examples of `docs/testing.md` ("testing code in other languages"), run as a user
@@ -414,4 +441,104 @@ fn the_other_language_examples_of_the_docs_run() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_and_clock_through_the_control_api() {
+    let emulator = Emulator::start(&["burgerauth", "resonite"]);
+    let burgerauth = Service::Burgerauth
+        .authenticator(Some(&emulator.url("burgerauth")))
+        .unwrap();
+    let session = burgerauth
+        .login(&demo())
+        .await
+        .unwrap()
+        .into_session()
+        .unwrap();
+    burgerauth.validate(&session).await.unwrap();
+
+    // A 1.3 restart drops the sessions and keeps the accounts.
+    let control = emulator.root("burgerauth");
+    let restarted = http()
+        .post(format!("{control}/__omniauth/restart"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(restarted.status(), 204);
+    assert!(
+        burgerauth.validate(&session).await.is_err(),
+        "the session is gone"
+    );
+    assert!(
+        burgerauth
+            .login(&demo())
+            .await
+            .unwrap()
+            .into_session()
+            .is_some()
+    );
+
+    let clock: Value = http()
+        .post(format!("{control}/__omniauth/clock"))
+        .body(r#"{"advance_secs": 3600}"#)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let now = clock["now"].as_i64().unwrap();
+    assert!(now >= chrono_now() + 3_590, "{clock}");
+
+    // Resonite answers first, then cuts its connections; the tokens survive, as in a real
+    // restart.
+    let resonite = Service::Resonite
+        .authenticator(Some(&emulator.url("resonite")))
+        .unwrap();
+    let session = resonite
+        .login(&demo().with_totp(TotpCode::new("123456")))
+        .await
+        .unwrap()
+        .into_session()
+        .unwrap();
+    let restarted = http()
+        .post(format!("{}/__omniauth/restart", emulator.root("resonite")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(restarted.status(), 202);
+    // Past the restart (0.1 s after the answer): the server must serve again.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match resonite.validate(&session).await {
+            Ok(()) => break,
+            Err(err) => assert!(
+                Instant::now() < deadline,
+                "not back after the restart: {err:?}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // No restart where the emulator has none.
+    let maillink_only = Emulator::start(&["maillink"]);
+    let none = http()
+        .post(format!(
+            "{}/__omniauth/restart",
+            maillink_only.root("maillink")
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), 404);
+}
+
+fn chrono_now() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap()
 }
