@@ -314,7 +314,7 @@ async fn a_seed_file_replaces_the_default_accounts() {
     let session = resonite.login(&ann).await.unwrap().into_session().unwrap();
     assert_eq!(session.user_id(), "U-ann");
     assert!(resonite.login(&demo()).await.is_err(), "no default account");
-    let client = omniauth::resonite::Client::new(&emulator.url("resonite")).unwrap();
+    let client = omniauth::resonite::Client::new(emulator.url("resonite")).unwrap();
     let contacts = client.contacts(&session).await.unwrap();
     assert_eq!(contacts.len(), 1);
 

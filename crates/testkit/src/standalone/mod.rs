@@ -19,7 +19,7 @@ mod apply;
 mod control;
 mod seed;
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
@@ -254,8 +254,10 @@ impl Emulators {
     pub fn lines(&self) -> String {
         self.urls()
             .into_iter()
-            .map(|(service, url)| format!("{service} {url}\n"))
-            .collect()
+            .fold(String::new(), |mut out, (service, url)| {
+                let _ = writeln!(out, "{service} {url}");
+                out
+            })
     }
 
     /// `{"resonite":"http://127.0.0.1:PORT",…}`, in the order started.

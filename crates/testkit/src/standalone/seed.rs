@@ -342,7 +342,7 @@ impl Seed {
     }
 }
 
-/// serde_json appends " at line L column C"; the error says it once, in front.
+/// `serde_json` appends " at line L column C"; the error says it once, in front.
 fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(at) => message[..at].to_owned(),
