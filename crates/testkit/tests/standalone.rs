@@ -542,3 +542,54 @@ fn chrono_now() -> i64 {
     )
     .unwrap()
 }
+
+/// This machine's address on its default route, if it has one (a UDP "connect" sends
+/// nothing).
+fn non_loopback_address() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("10.255.255.255:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_allow_remote_the_service_is_reachable_but_the_control_api_is_not() {
+    let Some(ip) = non_loopback_address() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI machines have a non-loopback address"
+        );
+        eprintln!("skipping: this machine has no non-loopback address");
+        return;
+    };
+    let port = free_port();
+    let _emulator = Emulator::start(&[
+        "maillink",
+        "--host",
+        "0.0.0.0",
+        "--allow-remote",
+        "--port",
+        &port.to_string(),
+    ]);
+    let remote = format!("http://{ip}:{port}");
+    let control = http()
+        .get(format!("{remote}/__omniauth/requests"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(control.status(), 403);
+    // The service itself answers (a body it cannot read: 400), and loopback gets the log.
+    let service = http()
+        .post(format!("{remote}/auth/login"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(service.status(), 400);
+    let local = http()
+        .get(format!("http://127.0.0.1:{port}/__omniauth/requests"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(local.status(), 200);
+}
