@@ -93,7 +93,47 @@ fn text(status: StatusCode, message: &'static str) -> Response {
 
 #[cfg(test)]
 mod tests {
+    use axum::routing::get;
+
     use super::*;
+    use crate::{Fault, FaultRule, TestServer};
+
+    #[tokio::test]
+    async fn control_routes_pass_neither_faults_nor_the_log() {
+        let server =
+            TestServer::start_at(Router::new().route("/api/x", get(|| async { "x" })), "/api")
+                .await
+                .unwrap();
+        let client = reqwest::Client::new();
+        let root = format!("http://{}", server.addr());
+        let none = client
+            .get(format!("{root}/__omniauth/hello"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(none.status(), 404, "no control API set yet");
+
+        server.set_control(Router::new().route("/__omniauth/hello", get(|| async { "hi" })));
+        server
+            .faults()
+            .inject(FaultRule::new("/*", Fault::status(503)));
+        let hello = client
+            .get(format!("{root}/__omniauth/hello"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(hello.status(), 200);
+        assert_eq!(hello.text().await.unwrap(), "hi");
+        let app = client.get(server.url("/x")).send().await.unwrap();
+        assert_eq!(app.status(), 503, "the emulator's routes still get faults");
+        let paths: Vec<String> = server
+            .requests()
+            .all()
+            .into_iter()
+            .map(|r| r.path)
+            .collect();
+        assert_eq!(paths, ["/api/x"]);
+    }
 
     #[test]
     fn loopback_peers_in_both_families() {
