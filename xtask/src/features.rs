@@ -99,7 +99,14 @@ mod tests {
         let testkit = combinations(&PACKAGES[2]);
         assert_eq!(
             testkit,
-            ["", "resonite", "burgerauth", "goscrobble", "maillink", "server"]
+            [
+                "",
+                "resonite",
+                "burgerauth",
+                "goscrobble",
+                "maillink",
+                "server"
+            ]
         );
     }
 }
