@@ -288,6 +288,7 @@ impl Client {
             .transport
             .post("/api/login")
             .json(&body)
+            .redact(&new_hash)
             .login()
             .send_json()
             .await?;

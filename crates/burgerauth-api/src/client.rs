@@ -183,6 +183,9 @@ impl ClientBuilder {
         user_agent,
         /// The time a request may take (default 30 s).
         timeout,
+        /// How long one call may take in all, retries and `Retry-After` waits included (default
+        /// 60 s); a wait past it fails the call at once.
+        deadline,
         /// The retry policy for idempotent requests (logins are never retried).
         retry,
         /// A client-side rate limit (the server has none).

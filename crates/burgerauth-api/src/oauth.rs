@@ -523,12 +523,17 @@ impl Client {
             code_verifier,
             client_secret,
         };
-        self.transport
+        // The form's fields are exposed by hand: each is noted for redaction.
+        let request = self
+            .transport
             .post("/api/tokenauth")
             .form(&form)
-            .login()
-            .send_json()
-            .await
+            .redact(&SecretKey::new(code));
+        let request = match auth {
+            ClientAuth::Verifier(verifier) => request.redact(verifier),
+            ClientAuth::Secret(secret) => request.redact(secret),
+        };
+        request.login().send_json().await
     }
 }
 

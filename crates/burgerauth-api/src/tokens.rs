@@ -346,6 +346,7 @@ impl Client {
             .transport
             .post("/api/uniqueid")
             .json(&body)
+            .redact(token)
             .idempotent(true)
             .send_json()
             .await?;
@@ -366,6 +367,7 @@ impl Client {
             .transport
             .post("/api/loggedin")
             .json(&body)
+            .redact(token)
             .idempotent(true)
             .send_json()
             .await?;

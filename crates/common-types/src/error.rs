@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use http::StatusCode;
 
+use crate::text::sanitize;
+
 /// How many bytes of an undecodable body (or of a server's message) an error keeps.
 pub const SNIPPET_LIMIT: usize = 512;
 
@@ -91,7 +93,8 @@ impl ErrorKind {
 /// The error of every omniauth crate.
 ///
 /// Its `Display` is one lowercase line that never holds a secret or a URL query: the kind,
-/// the service, the status and the server's message.
+/// the service, the status and the server's message, the latter passed through
+/// [`text::sanitize`](crate::text::sanitize) so that no control character reaches a terminal.
 ///
 /// ```
 /// use omniauth_types::{Error, ErrorKind};
@@ -218,6 +221,27 @@ impl Error {
         self
     }
 
+    /// The error with `redactor`'s secrets taken out of the message and the snippet.
+    pub(crate) fn redacted_by(mut self, redactor: &crate::transport::Redactor) -> Self {
+        if redactor.is_empty() {
+            return self;
+        }
+        let scrub = |text: &mut String| {
+            if let std::borrow::Cow::Owned(clean) = redactor.redact(text) {
+                *text = clean;
+            }
+        };
+        if let Some(message) = &mut self.message {
+            scrub(message);
+        }
+        match &mut self.kind {
+            ErrorKind::Api { message, .. } => scrub(message),
+            ErrorKind::Decode { snippet, .. } => scrub(snippet),
+            _ => {}
+        }
+        self
+    }
+
     /// What went wrong; match on this.
     pub fn kind(&self) -> &ErrorKind {
         &self.kind
@@ -250,11 +274,15 @@ impl Error {
     }
 
     /// Whether the same request may succeed if sent again later: rate limits, transport
-    /// failures, and the server errors 500, 502, 503 and 504.
+    /// failures, and the answers 502, 503 and 504, exactly what the transport itself retries
+    /// ([`retryable_status`](crate::transport::retryable_status)). A 500 is not: it is
+    /// usually the server failing on this very request.
     pub fn is_retryable(&self) -> bool {
         match &self.kind {
             ErrorKind::RateLimited { .. } | ErrorKind::Transport => true,
-            ErrorKind::Api { status, .. } => matches!(status, 500 | 502 | 503 | 504),
+            ErrorKind::Api { status, .. } => {
+                StatusCode::from_u16(*status).is_ok_and(crate::transport::retryable_status)
+            }
             _ => false,
         }
     }
@@ -291,19 +319,26 @@ impl fmt::Display for Error {
             retry_after: Some(wait),
         } = self.kind
         {
-            write!(f, " (retry after {}s)", wait.as_secs_f32())?;
+            // A server may ask for centuries (or overflow a u64): say so, not a 20-digit number.
+            if wait >= Duration::from_secs(365 * 24 * 3600) {
+                f.write_str(" (retry after more than a year)")?;
+            } else {
+                write!(f, " (retry after {}s)", wait.as_secs_f32())?;
+            }
         }
         if let Some(status) = self.status {
             write!(f, " (status {})", status.as_u16())?;
         }
+        // Messages, snippets and causes may be the server's words: never raw on a terminal.
         if let Some(message) = self.message() {
-            write!(f, ": {message}")?;
+            write!(f, ": {}", sanitize(message))?;
         }
         if let ErrorKind::Decode { snippet, .. } = &self.kind {
-            write!(f, ": body starts {snippet:?}")?;
+            write!(f, ": body starts \"{}\"", sanitize(snippet))?;
         }
         if let (None, Some(source)) = (&self.message, &self.source) {
-            write!(f, ": {source}")?;
+            let source: &(dyn std::error::Error + 'static) = source.as_ref();
+            write!(f, ": {}", sanitize(&crate::transport::cause_chain(source)))?;
         }
         Ok(())
     }
@@ -332,6 +367,17 @@ impl std::error::Error for Error {
 impl From<ErrorKind> for Error {
     fn from(kind: ErrorKind) -> Self {
         Self::new(kind)
+    }
+}
+
+/// A duration for people: `30 s`, `1.5 s`, `250 ms`.
+pub(crate) fn seconds(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        format!("{} ms", duration.as_millis())
+    } else if duration.subsec_millis() == 0 {
+        format!("{} s", duration.as_secs())
+    } else {
+        format!("{:.1} s", duration.as_secs_f64())
     }
 }
 
@@ -405,6 +451,13 @@ mod tests {
         assert_eq!(err.retry_after(), Some(Duration::from_secs(3)));
         assert!(err.is_retryable());
         assert_eq!(err.to_string(), "rate limited (retry after 3s)");
+        let forever = Error::new(ErrorKind::RateLimited {
+            retry_after: Some(Duration::from_secs(u64::MAX)),
+        });
+        assert_eq!(
+            forever.to_string(),
+            "rate limited (retry after more than a year)"
+        );
     }
 
     #[test]
@@ -415,6 +468,58 @@ mod tests {
             err.to_string(),
             "maillink: not supported by this service: maillink has no token refresh"
         );
+    }
+
+    #[test]
+    fn display_escapes_server_text_and_stays_one_line() {
+        let hostile = "\x1b[31mred\x1b]0;title\x07\x1b[2J\r\nforged: line\0";
+        let shown = [
+            Error::api(StatusCode::BAD_REQUEST, hostile).to_string(),
+            Error::new(ErrorKind::NotFound)
+                .with_message(hostile)
+                .to_string(),
+            Error::decode(Some(StatusCode::OK), hostile.as_bytes()).to_string(),
+            Error::transport(std::io::Error::other(hostile)).to_string(),
+        ];
+        for text in shown {
+            assert!(!text.chars().any(char::is_control), "{text:?}");
+            assert!(text.contains(r"\u{1b}[31mred"), "{text}");
+            assert!(text.contains(r"\u{d}\u{a}forged"), "{text}");
+        }
+    }
+
+    #[test]
+    fn display_names_the_whole_cause_chain() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl fmt::Display for Outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("error sending request")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let err = Error::transport(Outer(std::io::Error::other("connection refused")));
+        assert_eq!(
+            err.to_string(),
+            "transport error: error sending request: connection refused"
+        );
+    }
+
+    #[test]
+    fn is_retryable_agrees_with_the_transport() {
+        for code in 100..=599 {
+            let status = StatusCode::from_u16(code).unwrap();
+            assert_eq!(
+                Error::api(status, "").is_retryable(),
+                crate::transport::retryable_status(status),
+                "status {code}"
+            );
+        }
+        assert!(!Error::api(StatusCode::INTERNAL_SERVER_ERROR, "").is_retryable());
     }
 
     #[test]

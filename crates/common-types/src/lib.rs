@@ -6,6 +6,7 @@ pub mod error;
 pub mod secret;
 pub mod session;
 pub mod store;
+pub mod text;
 pub mod transport;
 
 pub use authenticator::{
@@ -18,7 +19,9 @@ pub use secret::{
     SessionSecret, TotpCode,
 };
 pub use session::{Session, StoredSession, TokenScheme};
-pub use store::{FileStore, MemoryStore, TokenStore};
+#[cfg(feature = "redis")]
+pub use store::RedisStore;
+pub use store::{FileStore, MemoryStore, RefreshGuard, RefreshLease, TokenStore};
 
 // The third-party crates whose types appear in our API, so users name the same versions.
 pub use async_trait;

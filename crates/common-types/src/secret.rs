@@ -163,6 +163,7 @@ where
     S: serde::Serializer,
     T: SecretValue + ?Sized,
 {
+    capture::record(secret.secret_str());
     serializer.serialize_str(secret.secret_str())
 }
 
@@ -178,8 +179,41 @@ where
     T: SecretValue,
 {
     match secret {
-        Some(value) => serializer.serialize_some(value.secret_str()),
+        Some(value) => {
+            capture::record(value.secret_str());
+            serializer.serialize_some(value.secret_str())
+        }
         None => serializer.serialize_none(),
+    }
+}
+
+/// The secrets a request body holds, noted while the transport serializes it, so that an
+/// answer echoing one can have it redacted (see `transport::RequestBuilder::json`).
+pub(crate) mod capture {
+    use std::cell::RefCell;
+
+    use secrecy::SecretString;
+
+    thread_local! {
+        // Serialization is synchronous: no await can interleave another body on this thread.
+        static NOTED: RefCell<Option<Vec<SecretString>>> = const { RefCell::new(None) };
+    }
+
+    /// Runs `serialize`, returning its result and every secret serialized in it through
+    /// [`serialize_exposed`](super::serialize_exposed) or its `_option` form.
+    pub(crate) fn secrets_of<T>(serialize: impl FnOnce() -> T) -> (T, Vec<SecretString>) {
+        let outer = NOTED.replace(Some(Vec::new()));
+        let result = serialize();
+        let noted = NOTED.replace(outer).unwrap_or_default();
+        (result, noted)
+    }
+
+    pub(super) fn record(secret: &str) {
+        NOTED.with_borrow_mut(|noted| {
+            if let Some(noted) = noted {
+                noted.push(SecretString::from(secret));
+            }
+        });
     }
 }
 

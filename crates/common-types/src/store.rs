@@ -1,16 +1,28 @@
 //! Token stores: where sessions live between runs. The only place a secret is serialized.
 
+mod file_lock;
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(feature = "redis")]
+mod redis_lock;
+mod refresh;
+
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::session::{Session, StoredSession};
+
+#[cfg(feature = "redis")]
+pub use redis::{DEFAULT_LEASE, DEFAULT_PREFIX, RedisStore};
+pub use refresh::{RefreshGuard, RefreshLease};
 
 /// Loads, saves and deletes sessions by key (for example `goscrobble/alice`). Dyn-safe.
 #[async_trait]
@@ -38,6 +50,22 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
     /// # Errors
     /// [`ErrorKind::Store`] when the store cannot be read.
     async fn keys(&self) -> Result<Vec<String>>;
+
+    /// Waits for the lock that lets one caller refresh the session under `key`, and holds it
+    /// until the guard is released or dropped. Whoever gets it must
+    /// [`load`](Self::load) the session again before refreshing: the previous holder may
+    /// have refreshed it already (with a rotating refresh token, the old one is then spent).
+    /// [`SessionManager`](https://docs.rs/omniauth) takes it before every refresh.
+    ///
+    /// The default is [`RefreshGuard::in_process`]: it holds only within this process. A
+    /// store that processes share overrides it with a lock they all see ([`FileStore`]: a
+    /// file lock beside the store).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Store`] when the store's lock cannot be taken (never for the default).
+    async fn lock_refresh(&self, key: &str) -> Result<RefreshGuard> {
+        Ok(RefreshGuard::in_process(key).await)
+    }
 }
 
 /// A store in memory, for tests and for processes that log in every time.
@@ -106,14 +134,27 @@ struct FileContents {
 
 const FILE_VERSION: u32 = 1;
 
-/// A store in one JSON file.
+/// A store in one JSON file, which many processes on one machine can share.
 ///
-/// Every write goes to a temporary file in the same directory (mode 0600 on Unix), is
-/// flushed to disk and then renamed over the old file, so the file is always either the old
-/// or the new content, never half-written. A missing file is an empty store; a file that is
-/// not a store (corrupt, or of a newer version) is an error and is never overwritten.
-/// Writers in one process are serialized; separate processes writing at once each leave a
-/// whole file, and the last rename wins.
+/// Every write takes an advisory lock (`flock`, through `fs4`) on a lock file in the
+/// directory `<file>.locks` beside the store, reads the current file, changes only the key
+/// it was asked to, and writes the result to a temporary file (mode 0600 on Unix, created
+/// only once the new content is ready) that is flushed to disk and renamed over the old
+/// file. So concurrent saves from any number of processes all survive, and the file is
+/// always either the old or the new content, never half-written. Reads take no lock.
+/// The lock is held for the file work alone, never across a network call, and a process
+/// that dies loses it at once. A writer killed mid-write leaves its temporary file in the
+/// lock directory; the next write removes it (the lock proves its writer is gone), and
+/// temporary files that releases before the lock left beside the store are removed once a
+/// minute old. A missing file is an empty store; a file that is not a store (corrupt, or
+/// of a newer version) is an error and is never overwritten.
+///
+/// [`lock_refresh`](TokenStore::lock_refresh) holds a second lock file, one per account,
+/// so one refresh at a time happens across every process using the file.
+///
+/// Advisory locks hold between processes that take them: on one machine, and on network
+/// file systems only where those implement `flock` (NFS version 4 does; many others do not). Share
+/// a store between machines through a store built for it instead.
 ///
 /// ```no_run
 /// # async fn run() -> omniauth_types::Result<()> {
@@ -127,7 +168,11 @@ const FILE_VERSION: u32 = 1;
 /// ```
 pub struct FileStore {
     path: PathBuf,
+    /// Lets one task of this store at a time wait for the file lock, so that waiting
+    /// writers do not each hold a blocking thread.
     write_lock: tokio::sync::Mutex<()>,
+    /// Whether the store's directory was swept for the temporary files of older releases.
+    swept_legacy: std::sync::Arc<AtomicBool>,
 }
 
 impl FileStore {
@@ -136,6 +181,7 @@ impl FileStore {
         Self {
             path: path.into(),
             write_lock: tokio::sync::Mutex::new(()),
+            swept_legacy: std::sync::Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -149,19 +195,53 @@ impl FileStore {
         blocking(move || read_file(&path)).await
     }
 
+    /// Reads, changes and writes the file under the store lock, so that a change made by
+    /// another process in between is kept, never overwritten.
     async fn update<T: Send + 'static>(
         &self,
         change: impl FnOnce(&mut FileContents) -> T + Send + 'static,
     ) -> Result<T> {
         let _guard = self.write_lock.lock().await;
         let path = self.path.clone();
+        let swept_legacy = self.swept_legacy.clone();
         blocking(move || {
+            let locks = file_lock::lock_dir_of(&path);
+            let _lock = lock(&path, &locks, "store.lock")?;
+            let legacy =
+                (!swept_legacy.swap(true, Ordering::Relaxed)).then(|| file_lock::dir_of(&path));
+            file_lock::sweep(&locks, legacy.as_deref());
             let mut contents = read_file(&path)?;
             let result = change(&mut contents);
-            write_file(&path, &contents)?;
+            write_file(&path, &locks, &contents)?;
             Ok(result)
         })
         .await
+    }
+}
+
+/// Takes the lock file `name` in the lock directory `locks` of the store at `path`.
+fn lock(path: &Path, locks: &Path, name: &str) -> Result<std::fs::File> {
+    let fail = |what: &str, err: std::io::Error| {
+        Error::store(format!("cannot {what} {}", path.display()), err)
+    };
+    // The lock directory holds the temporary files, which hold every token mid-write.
+    create_private_dir(locks).map_err(|e| fail("create the lock directory of", e))?;
+    file_lock::lock_exclusive(&locks.join(name)).map_err(|e| fail("lock", e))
+}
+
+/// Holds a [`FileStore`]'s refresh lock of one account: the open lock file, and this
+/// process's lock of the same name that was taken first.
+#[derive(Debug)]
+struct FileRefreshLease {
+    _file: std::fs::File,
+    _in_process: tokio::sync::OwnedMutexGuard<()>,
+}
+
+#[async_trait]
+impl RefreshLease for FileRefreshLease {
+    async fn release(self: Box<Self>) -> Result<()> {
+        // Closing the file is what releases the lock.
+        Ok(())
     }
 }
 
@@ -196,6 +276,19 @@ impl TokenStore for FileStore {
 
     async fn keys(&self) -> Result<Vec<String>> {
         Ok(self.read().await?.sessions.into_keys().collect())
+    }
+
+    async fn lock_refresh(&self, key: &str) -> Result<RefreshGuard> {
+        let locks = file_lock::lock_dir_of(&self.path);
+        let name = file_lock::refresh_lock_name(key);
+        // Tasks of this process queue here rather than each in a blocking thread.
+        let in_process = refresh::in_process_lock(&locks.join(&name).to_string_lossy()).await;
+        let path = self.path.clone();
+        let file = blocking(move || lock(&path, &locks, &name)).await?;
+        Ok(RefreshGuard::new(FileRefreshLease {
+            _file: file,
+            _in_process: in_process,
+        }))
     }
 }
 
@@ -232,7 +325,23 @@ fn read_file(path: &Path) -> Result<FileContents> {
     Ok(contents)
 }
 
-fn write_file(path: &Path, contents: &FileContents) -> Result<()> {
+/// Creates `dir` and its missing parents readable by the owner alone (0700 on Unix): the
+/// names of the files in it already say which services hold sessions. Existing directories
+/// keep their mode.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Writes `contents` to a temporary file in `temp_dir` (the lock directory, on the same file
+/// system) and renames it over the file at `path`.
+fn write_file(path: &Path, temp_dir: &Path, contents: &FileContents) -> Result<()> {
+    // Serialized before any file exists, so a failure leaves nothing behind.
+    let json = serde_json::to_vec_pretty(contents)
+        .map_err(|e| Error::store("cannot serialize the token store", e))?;
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
@@ -240,14 +349,12 @@ fn write_file(path: &Path, contents: &FileContents) -> Result<()> {
     let fail = |what: &str, err: std::io::Error| {
         Error::store(format!("cannot {what} {}", path.display()), err)
     };
-    std::fs::create_dir_all(&dir).map_err(|e| fail("create the directory of", e))?;
+    create_private_dir(&dir).map_err(|e| fail("create the directory of", e))?;
     // NamedTempFile creates the file with mode 0600 on Unix before anything is written.
     let mut temp = tempfile::Builder::new()
-        .prefix(".omniauth-store-")
-        .tempfile_in(&dir)
+        .prefix(file_lock::TEMP_PREFIX)
+        .tempfile_in(temp_dir)
         .map_err(|e| fail("create a temporary file beside", e))?;
-    let json = serde_json::to_vec_pretty(contents)
-        .map_err(|e| Error::store("cannot serialize the token store", e))?;
     temp.write_all(&json).map_err(|e| fail("write", e))?;
     temp.as_file().sync_all().map_err(|e| fail("flush", e))?;
     temp.persist(path).map_err(|e| fail("replace", e.error))?;
@@ -304,6 +411,29 @@ mod tests {
         assert_eq!(mode, 0o600);
     }
 
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn file_store_directories_are_private_to_their_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir
+            .path()
+            .join("config")
+            .join("omniauth")
+            .join("sessions.json");
+        FileStore::new(&path)
+            .save("k", &session("t"))
+            .await
+            .unwrap();
+        for created in [
+            dir.path().join("config"),
+            dir.path().join("config/omniauth"),
+        ] {
+            let mode = std::fs::metadata(&created).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "{}", created.display());
+        }
+    }
+
     #[tokio::test]
     async fn a_corrupt_file_is_an_error_and_is_left_alone() {
         let dir = tempfile::tempdir().unwrap();
@@ -348,6 +478,81 @@ mod tests {
             task.await.unwrap().unwrap();
         }
         assert_eq!(store.keys().await.unwrap().len(), 16);
+    }
+
+    #[tokio::test]
+    async fn two_stores_on_one_file_keep_each_others_saves() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let (one, two) = (FileStore::new(&path), FileStore::new(&path));
+        one.save("a", &session("t")).await.unwrap();
+        two.save("b", &session("t")).await.unwrap();
+        one.save("c", &session("t")).await.unwrap();
+        assert_eq!(two.keys().await.unwrap(), ["a", "b", "c"]);
+    }
+
+    #[tokio::test]
+    async fn the_refresh_lock_holds_across_store_instances_per_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let (one, two) = (FileStore::new(&path), FileStore::new(&path));
+        let held = one.lock_refresh("goscrobble/alice").await.unwrap();
+        let waiting = tokio::spawn(async move { two.lock_refresh("goscrobble/alice").await });
+        let _bob = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            one.lock_refresh("goscrobble/bob"),
+        )
+        .await
+        .expect("another account does not wait")
+        .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished(), "the same account waits");
+        held.release().await.unwrap();
+        let _got = tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+            .await
+            .expect("taken once released")
+            .unwrap()
+            .unwrap();
+        assert!(path.with_file_name("s.json.locks").is_dir());
+        assert!(!path.exists(), "locking writes no store file");
+    }
+
+    #[tokio::test]
+    async fn a_write_sweeps_temp_files_of_dead_writers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let store = FileStore::new(&path);
+        store.save("a", &session("t")).await.unwrap();
+        let leftover = dir.path().join("s.json.locks/.omniauth-store-dead");
+        std::fs::write(&leftover, b"every token").unwrap();
+        store.save("b", &session("t")).await.unwrap();
+        assert!(!leftover.exists());
+        let entries: Vec<_> = std::fs::read_dir(dir.path().join("s.json.locks"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(entries, ["store.lock"]);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_lock_directory_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        FileStore::new(&path)
+            .save("k", &session("t"))
+            .await
+            .unwrap();
+        let locks = dir.path().join("s.json.locks");
+        let mode = std::fs::metadata(&locks).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        let mode = std::fs::metadata(locks.join("store.lock"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600);
     }
 
     #[tokio::test]

@@ -37,12 +37,15 @@ impl Client {
                 Error::invalid_input("the config update sets nothing").with_service(SERVICE)
             );
         }
-        self.api
+        let mut request = self
+            .api
             .post("/config")
             .auth(session)
-            .json(&update.to_wire())
-            .send_json::<MessageAnswer>()
-            .await
-            .map(drop)
+            .json(&update.to_wire());
+        // The wire map holds the secrets exposed: each is noted for redaction.
+        for secret in update.wire_secrets() {
+            request = request.redact(&secret);
+        }
+        request.send_json::<MessageAnswer>().await.map(drop)
     }
 }

@@ -98,6 +98,9 @@ impl ClientBuilder {
         /// How long a request may take (default 30 s, enough for the server's bcrypt cost 16,
         /// which makes login and register take seconds).
         timeout,
+        /// How long one call may take in all, retries and `Retry-After` waits included (default
+        /// 60 s); a wait past it fails the call at once.
+        deadline,
         /// The retry policy (default:
         /// [`RetryPolicy::default`](omniauth_types::transport::RetryPolicy::default); logins are
         /// never retried).

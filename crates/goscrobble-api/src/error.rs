@@ -101,7 +101,8 @@ pub const ERROR_ANSWERS: &[(u16, &str, &str, &str)] = &[
 pub fn decode_error(response: &Response) -> Option<Error> {
     let status = response.status();
     if status.is_success() {
-        let message = error_field(response.body())?;
+        // The field is read from the body here, not through `server_message`: redact it.
+        let message = response.redact(&error_field(response.body())?).into_owned();
         let kind = match message.as_str() {
             "Invalid Username or Password" => ErrorKind::InvalidCredentials,
             "Username or email already exists" => ErrorKind::AccountExists,

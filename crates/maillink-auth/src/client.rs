@@ -131,6 +131,9 @@ impl ClientBuilder {
         user_agent,
         /// How long one request may take, answer included (default 30 s).
         timeout,
+        /// How long one call may take in all, retries and `Retry-After` waits included (default
+        /// 60 s); a wait past it fails the call at once.
+        deadline,
         /// The transport's retry policy. Registration and login are never sent twice, and the
         /// poll is retried by [`PendingLogin::wait`](crate::PendingLogin::wait)'s own schedule,
         /// so this only governs connections that could not be made.

@@ -166,6 +166,7 @@ impl PendingLogin {
             .transport()
             .get(POLL_ROUTE)
             .path_param("auth_id", self.auth_id.expose_secret())
+            .redact(&self.auth_id)
             .idempotent(false)
             .sensitive_response()
             .send_raw()

@@ -17,6 +17,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// The longest one call to a server may take, retries and waits included.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -83,7 +87,9 @@ pub struct AccountArgs {
 pub struct LoginArgs {
     /// The service.
     pub service: ServiceArg,
-    /// The server's base URL (required for self-hosted services).
+    /// The server's base URL, required for the self-hosted services: Burgerauth
+    /// `https://auth.example.org`, GoScrobble its site `https://scrobble.example.org` or its
+    /// API root `…/api/v1`, email-link `https://login.example.org`.
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
     /// The account name to store the session under.
@@ -98,12 +104,18 @@ pub struct LoginArgs {
     /// Burgerauth only: the server's dialect; stored with the session for later commands.
     #[arg(long, value_enum, default_value_t = DialectArg::Auto)]
     pub dialect: DialectArg,
-    /// Read the password from the first line of stdin instead of a prompt.
+    /// Read the password from the first line of stdin (at most 4096 bytes) instead of a
+    /// prompt.
     #[arg(long)]
     pub password_stdin: bool,
-    /// A TOTP or recovery code, for accounts with a second factor.
+    /// A TOTP or recovery code on the command line, where other users can read it: prefer
+    /// `--totp-stdin`, `$OMNIAUTH_TOTP`, or the prompt on the terminal.
     #[arg(long, value_name = "CODE")]
     pub totp: Option<String>,
+    /// Read the TOTP or recovery code from the next line of stdin (after the password with
+    /// `--password-stdin`).
+    #[arg(long, conflicts_with = "totp")]
+    pub totp_stdin: bool,
     /// Stop waiting for an email confirmation after this many seconds.
     #[arg(long, value_name = "SECS")]
     pub wait: Option<u64>,
@@ -114,7 +126,9 @@ pub struct LoginArgs {
 pub struct RegisterArgs {
     /// The service.
     pub service: ServiceArg,
-    /// The server's base URL (required for self-hosted services).
+    /// The server's base URL, required for the self-hosted services: Burgerauth
+    /// `https://auth.example.org`, GoScrobble its site `https://scrobble.example.org` or its
+    /// API root `…/api/v1`, email-link `https://login.example.org`.
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
     /// The account name to store the session under.
@@ -129,7 +143,8 @@ pub struct RegisterArgs {
     /// Burgerauth only: the server's dialect; stored with the session for later commands.
     #[arg(long, value_enum, default_value_t = DialectArg::Auto)]
     pub dialect: DialectArg,
-    /// Read the password from the first line of stdin instead of a prompt.
+    /// Read the password from the first line of stdin (at most 4096 bytes) instead of a
+    /// prompt.
     #[arg(long)]
     pub password_stdin: bool,
 }

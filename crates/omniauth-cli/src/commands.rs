@@ -4,8 +4,9 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use omniauth::{
-    Authenticator, Credentials, Error, ErrorKind, ExposeSecret, FileStore, LoginOutcome,
-    LogoutOutcome, PendingLogin, Result, Service, Session, SessionManager, TokenStore, burgerauth,
+    Authenticator, ClientSettings, Credentials, Error, ErrorKind, ExposeSecret, FileStore,
+    LoginOutcome, LogoutOutcome, PendingLogin, Result, Service, Session, SessionManager,
+    TokenStore, burgerauth,
 };
 use serde_json::json;
 
@@ -34,9 +35,18 @@ impl Out {
 }
 
 /// `omniauth login`.
-pub async fn login(args: LoginArgs, store: FileStore, out: Out) -> Result<()> {
+pub async fn login(
+    args: LoginArgs,
+    store: FileStore,
+    out: Out,
+    settings: &ClientSettings,
+) -> Result<()> {
     let service: Service = args.service.into();
-    let authenticator = new_session_authenticator(service, args.base_url.as_deref(), args.dialect)?;
+    let authenticator = if service == Service::Resonite && args.dialect == DialectArg::Auto {
+        resonite_authenticator(&store, &args.account, args.base_url.as_deref(), settings)?
+    } else {
+        new_session_authenticator(service, args.base_url.as_deref(), args.dialect, settings)?
+    };
     let mut credentials = Credentials::default();
     if let Some(username) = &args.username {
         credentials = credentials.with_username(username);
@@ -47,11 +57,16 @@ pub async fn login(args: LoginArgs, store: FileStore, out: Out) -> Result<()> {
     if service.needs_password() {
         credentials = credentials.with_password(input::password(args.password_stdin)?);
     }
-    if let Some(code) = &args.totp {
-        credentials = credentials.with_totp(omniauth::TotpCode::new(code.as_str()));
+    let given = input::second_factor(input::SecondFactorSource {
+        argv: args.totp.as_deref(),
+        stdin: args.totp_stdin,
+    })?;
+    let code_given = given.is_some();
+    if let Some(code) = given {
+        credentials = credentials.with_totp(code);
     }
     let mut outcome = authenticator.login(&credentials).await?;
-    let ask_for_code = matches!(outcome, LoginOutcome::SecondFactorRequired) && args.totp.is_none();
+    let ask_for_code = matches!(outcome, LoginOutcome::SecondFactorRequired) && !code_given;
     if let Some(code) = ask_for_code.then(input::totp_prompt).flatten() {
         outcome = authenticator
             .login(&credentials.clone().with_totp(code))
@@ -71,9 +86,15 @@ pub async fn login(args: LoginArgs, store: FileStore, out: Out) -> Result<()> {
 }
 
 /// `omniauth register`.
-pub async fn register(args: RegisterArgs, store: FileStore, out: Out) -> Result<()> {
+pub async fn register(
+    args: RegisterArgs,
+    store: FileStore,
+    out: Out,
+    settings: &ClientSettings,
+) -> Result<()> {
     let service: Service = args.service.into();
-    let authenticator = new_session_authenticator(service, args.base_url.as_deref(), args.dialect)?;
+    let authenticator =
+        new_session_authenticator(service, args.base_url.as_deref(), args.dialect, settings)?;
     let mut credentials = Credentials::username(&args.username);
     if let Some(email) = &args.email {
         credentials = credentials.with_email(email);
@@ -109,8 +130,13 @@ pub async fn register(args: RegisterArgs, store: FileStore, out: Out) -> Result<
 }
 
 /// `omniauth token`: the only command that prints a secret, because that is what it is for.
-pub async fn token(args: AccountArgs, store: FileStore, out: Out) -> Result<()> {
-    let manager = manager(&args, store).await?;
+pub async fn token(
+    args: AccountArgs,
+    store: FileStore,
+    out: Out,
+    settings: &ClientSettings,
+) -> Result<()> {
+    let manager = manager(&args, store, settings).await?;
     let session = manager.session().await?;
     if out.json {
         let expires_at = session.expires_at().map(|at| at.to_rfc3339());
@@ -124,11 +150,17 @@ pub async fn token(args: AccountArgs, store: FileStore, out: Out) -> Result<()> 
     Ok(())
 }
 
-/// `omniauth whoami`.
-pub async fn whoami(args: AccountArgs, store: FileStore, out: Out) -> Result<()> {
+/// `omniauth whoami`: refreshes an expiring session first, as `token` does, then asks the
+/// server where it can.
+pub async fn whoami(
+    args: AccountArgs,
+    store: FileStore,
+    out: Out,
+    settings: &ClientSettings,
+) -> Result<()> {
     let service: Service = args.service.into();
-    let manager = manager(&args, store).await?;
-    let session = manager.stored().await?;
+    let manager = manager(&args, store, settings).await?;
+    let session = manager.session().await?;
     if manager.authenticator().capabilities().validate {
         manager.authenticator().validate(&session).await?;
     }
@@ -138,9 +170,14 @@ pub async fn whoami(args: AccountArgs, store: FileStore, out: Out) -> Result<()>
 
 /// `omniauth logout`: says whether the server ended the session, and where it did not, that
 /// the token stays valid and until when.
-pub async fn logout(args: AccountArgs, store: FileStore, out: Out) -> Result<()> {
+pub async fn logout(
+    args: AccountArgs,
+    store: FileStore,
+    out: Out,
+    settings: &ClientSettings,
+) -> Result<()> {
     let service: Service = args.service.into();
-    let outcome = manager(&args, store).await?.logout().await?;
+    let outcome = manager(&args, store, settings).await?.logout().await?;
     let until = outcome.still_valid_until().map(|at| at.to_rfc3339());
     let name = format!("{}/{}", service.name(), args.account);
     if out.json {
@@ -216,9 +253,10 @@ fn new_session_authenticator(
     service: Service,
     base_url: Option<&str>,
     dialect: DialectArg,
+    settings: &ClientSettings,
 ) -> Result<Box<dyn Authenticator>> {
     let fixed = match dialect {
-        DialectArg::Auto => return service.authenticator(base_url),
+        DialectArg::Auto => return service.authenticator_with(base_url, settings),
         DialectArg::V1_2 => burgerauth::Dialect::V1_2,
         DialectArg::V1_3 => burgerauth::Dialect::V1_3,
     };
@@ -231,15 +269,41 @@ fn new_session_authenticator(
     let url = base_url.ok_or_else(|| {
         Error::invalid_input("burgerauth is self-hosted: give the base URL of your server")
     })?;
-    let client = burgerauth::Client::builder()
-        .base_url(url)
-        .dialect(fixed)
-        .build()?;
+    let mut builder = burgerauth::Client::builder().base_url(url).dialect(fixed);
+    if let Some(deadline) = settings.deadline_value() {
+        builder = builder.deadline(deadline);
+    }
+    let client = builder.build()?;
     Ok(Box::new(burgerauth::BurgerauthAuthenticator::new(client)))
 }
 
+/// Resonite's authenticator with the account's lasting device (see [`crate::device`]).
+fn resonite_authenticator(
+    store: &FileStore,
+    account: &str,
+    base_url: Option<&str>,
+    settings: &ClientSettings,
+) -> Result<Box<dyn Authenticator>> {
+    let url = base_url
+        .or(Service::Resonite.default_base_url())
+        .unwrap_or_default();
+    let device = crate::device::for_account(store.path(), account)?;
+    let mut builder = omniauth::resonite::Client::builder().base_url(url);
+    if let Some(deadline) = settings.deadline_value() {
+        builder = builder.deadline(deadline);
+    }
+    let client = builder.build()?;
+    Ok(Box::new(
+        omniauth::resonite::ResoniteAuthenticator::new(client).with_device(device),
+    ))
+}
+
 /// A manager for the stored session, with the authenticator rebuilt from the stored base URL.
-async fn manager(args: &AccountArgs, store: FileStore) -> Result<SessionManager> {
+async fn manager(
+    args: &AccountArgs,
+    store: FileStore,
+    settings: &ClientSettings,
+) -> Result<SessionManager> {
     let service: Service = args.service.into();
     let key = store::key(service.name(), &args.account);
     let session = store.load(&key).await?.ok_or_else(|| {
@@ -251,7 +315,7 @@ async fn manager(args: &AccountArgs, store: FileStore) -> Result<SessionManager>
                 service.name()
             ))
     })?;
-    let authenticator = service.authenticator(session.extra(BASE_URL))?;
+    let authenticator = service.authenticator_with(session.extra(BASE_URL), settings)?;
     Ok(SessionManager::new(authenticator, store, key))
 }
 
@@ -259,7 +323,10 @@ async fn finish_login(outcome: LoginOutcome, wait: Option<u64>) -> Result<Sessio
     match outcome {
         LoginOutcome::Authenticated(session) => Ok(session),
         LoginOutcome::SecondFactorRequired => Err(Error::new(ErrorKind::SecondFactorRequired)
-            .with_message("this account has a second factor: pass --totp CODE")),
+            .with_message(
+                "this account has a second factor: give the code with --totp-stdin, \
+                 $OMNIAUTH_TOTP or --totp CODE",
+            )),
         LoginOutcome::ConfirmationPending(pending) => wait_for_confirmation(&pending, wait).await,
         _ => Err(Error::new(ErrorKind::Unsupported)
             .with_message("this login outcome is not known to this CLI")),

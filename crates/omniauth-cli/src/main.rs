@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod demo;
+mod device;
 mod input;
 mod output;
 mod store;
@@ -27,7 +28,10 @@ impl From<ServiceArg> for omniauth::Service {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return output::usage_error(&err),
+    };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("OMNIAUTH_LOG"))
         .with_writer(std::io::stderr)
@@ -53,12 +57,15 @@ fn main() -> ExitCode {
 async fn run(cli: Cli, out: Out) -> omniauth::Result<()> {
     let flag = cli.store;
     let store = move || store::open(flag);
+    let settings =
+        omniauth::ClientSettings::default().deadline(std::time::Duration::from_secs(cli.timeout));
+    let settings = &settings;
     match cli.command {
-        Command::Login(args) => commands::login(args, store()?, out).await,
-        Command::Register(args) => commands::register(args, store()?, out).await,
-        Command::Token(args) => commands::token(args, store()?, out).await,
-        Command::Whoami(args) => commands::whoami(args, store()?, out).await,
-        Command::Logout(args) => commands::logout(args, store()?, out).await,
+        Command::Login(args) => commands::login(args, store()?, out, settings).await,
+        Command::Register(args) => commands::register(args, store()?, out, settings).await,
+        Command::Token(args) => commands::token(args, store()?, out, settings).await,
+        Command::Whoami(args) => commands::whoami(args, store()?, out, settings).await,
+        Command::Logout(args) => commands::logout(args, store()?, out, settings).await,
         Command::Status => commands::status(store()?, out).await,
         Command::Demo => demo::run().await,
     }

@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use omniauth::text::sanitize;
 use omniauth::{Error, ErrorKind, Session};
 use serde_json::{Value, json};
 
@@ -63,16 +64,52 @@ pub fn kind_name(err: &Error) -> &'static str {
     }
 }
 
-/// Reports `err` (stderr always; stdout too with `--json`) and returns the exit code.
+/// Reports `err` (stderr always; stdout too with `--json`) and returns the exit code. A
+/// timeout is said in the CLI's own words (kind `timeout`, exit code 8).
 pub fn fail(err: &Error, json_mode: bool) -> ExitCode {
-    eprintln!("error: {}: {err}", kind_name(err));
+    // `Error`'s Display already escapes server text and stays on one line.
+    let (kind, message) = if err.is_timeout() {
+        (
+            "timeout",
+            format!("the server did not answer in time ({err}); --timeout SECS waits longer"),
+        )
+    } else {
+        (kind_name(err), err.to_string())
+    };
+    eprintln!("error: {kind}: {message}");
     if json_mode {
-        println!(
-            "{}",
-            json!({"error": {"kind": kind_name(err), "message": err.to_string()}})
-        );
+        println!("{}", json!({"error": {"kind": kind, "message": message}}));
     }
     ExitCode::from(exit_code(err))
+}
+
+/// Reports a command line clap refused: its text on stderr, and with `--json` anywhere on
+/// the command line a JSON error on stdout (kind `usage`); `--help` and `--version` print as
+/// usual.
+pub fn usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind as Clap;
+    if matches!(
+        err.kind(),
+        Clap::DisplayHelp | Clap::DisplayVersion | Clap::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = err.print();
+        return ExitCode::from(if err.use_stderr() { code::USAGE } else { 0 });
+    }
+    let _ = err.print();
+    if std::env::args_os().any(|a| a == "--json") {
+        let text = err.render().to_string();
+        let message = text
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .to_owned();
+        println!(
+            "{}",
+            json!({"error": {"kind": "usage", "message": message}})
+        );
+    }
+    ExitCode::from(code::USAGE)
 }
 
 /// The `whoami` object of a session: no secret in it.
@@ -88,12 +125,14 @@ pub fn session_json(service: &str, account: &str, session: &Session) -> Value {
     })
 }
 
-/// One line for people: service, account, user and expiry.
+/// One line for people: service, account, user and expiry. The user's name and id come from
+/// the server: control characters in them are shown escaped (`--json` keeps them exact).
 pub fn session_line(service: &str, account: &str, session: &Session) -> String {
     let user = match session.username() {
-        Some(name) => format!("{name} ({})", session.user_id()),
-        None => session.user_id().to_owned(),
+        Some(name) => format!("{} ({})", sanitize(name), sanitize(session.user_id())),
+        None => sanitize(session.user_id()),
     };
+    let account = sanitize(account);
     let expiry = match session.expires_at() {
         Some(at) if at <= chrono::Utc::now() => format!("expired {}", at.to_rfc3339()),
         Some(at) => format!("expires {}", at.to_rfc3339()),

@@ -7,7 +7,7 @@ mod service;
 pub use logout::LogoutOutcome;
 pub use manager::{DEFAULT_MARGIN, SessionManager};
 pub use omniauth_types::*;
-pub use service::Service;
+pub use service::{ClientSettings, Service};
 
 /// The Resonite cloud API client (crate `resonite-api`).
 #[cfg(feature = "resonite")]

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use omniauth_types::{
-    AccessToken, Authenticator, Credentials, Error, ErrorKind, LoginOutcome, Result, Session,
-    TokenStore,
+    AccessToken, Authenticator, Credentials, Error, ErrorKind, ExposeSecret as _, LoginOutcome,
+    Result, Session, TokenStore,
 };
 use tokio::sync::{Mutex, RwLock};
 
@@ -21,7 +21,11 @@ pub const DEFAULT_MARGIN: Duration = Duration::from_secs(60);
 /// least a margin, refreshing (or extending) the session first when needed.
 ///
 /// Concurrent callers that find the session about to expire cause exactly one refresh: the
-/// first refreshes, the others wait for it and take its result (single flight). When the
+/// first refreshes, the others wait for it and take its result (single flight). Across
+/// processes, and machines where the store reaches them, the refresher first takes the
+/// store's refresh lock ([`TokenStore::lock_refresh`]) and reads the store again: when
+/// another process refreshed meanwhile, its session is taken and nothing is sent, so a
+/// rotating refresh token is never used twice. The lock is held only while refreshing. When the
 /// service's tokens live shorter than twice the margin, the margin shrinks to half a token's
 /// lifetime, so that a fresh token is not refreshed again at once. A failed
 /// refresh keeps the stored session and returns the error, so a passing network fault never
@@ -165,15 +169,33 @@ impl SessionManager {
             return Ok(session);
         }
         if !self.authenticator.capabilities().refresh {
-            if session.is_expired() {
-                return Err(Error::new(ErrorKind::Unauthorized)
-                    .with_service(self.authenticator.service())
-                    .with_message(
-                        "the session expired and this service cannot refresh it: log in again",
-                    ));
-            }
-            return Ok(session);
+            return Self::unrefreshable(self.authenticator.service(), session);
         }
+        let lock = self.store.lock_refresh(&self.key).await?;
+        // The lock's previous holder, in any process, may have refreshed: the store, not this
+        // manager's copy, says what the session is now.
+        let Some(latest) = self.store.load(&self.key).await? else {
+            *self.current.write().await = None;
+            return Err(self.not_logged_in());
+        };
+        let replaced =
+            latest.access_token().expose_secret() != session.access_token().expose_secret();
+        if (replaced && !latest.is_expired()) || !latest.expires_within(self.margin()) {
+            self.learn_lifetime(&latest);
+            *self.current.write().await = Some(latest.clone());
+            self.generation.fetch_add(1, Ordering::SeqCst);
+            return Ok(latest);
+        }
+        let refreshed = self.refresh_locked(latest).await;
+        if let Err(err) = lock.release().await {
+            // The session is saved; the lock lapses on its own.
+            tracing::warn!(error = %err, "could not release the refresh lock");
+        }
+        refreshed
+    }
+
+    /// Refreshes `session` and saves the result; the caller holds the refresh lock.
+    async fn refresh_locked(&self, session: Session) -> Result<Session> {
         tracing::debug!(
             service = self.authenticator.service(),
             "refreshing the session"
@@ -193,6 +215,19 @@ impl SessionManager {
         self.learn_lifetime(&refreshed);
         self.save(refreshed.clone()).await?;
         Ok(refreshed)
+    }
+
+    /// What [`session`](Self::session) answers for a session that needs a refresh the
+    /// service cannot do.
+    fn unrefreshable(service: &'static str, session: Session) -> Result<Session> {
+        if session.is_expired() {
+            return Err(Error::new(ErrorKind::Unauthorized)
+                .with_service(service)
+                .with_message(
+                    "the session expired and this service cannot refresh it: log in again",
+                ));
+        }
+        Ok(session)
     }
 
     /// An access token valid for at least the margin (see [`session`](Self::session)).
@@ -257,14 +292,16 @@ impl SessionManager {
         if current.is_none() {
             *current = self.store.load(&self.key).await?;
         }
-        current.clone().ok_or_else(|| {
-            Error::new(ErrorKind::Unauthorized)
-                .with_service(self.authenticator.service())
-                .with_message(format!(
-                    "not logged in (no session stored under {:?})",
-                    self.key
-                ))
-        })
+        current.clone().ok_or_else(|| self.not_logged_in())
+    }
+
+    fn not_logged_in(&self) -> Error {
+        Error::new(ErrorKind::Unauthorized)
+            .with_service(self.authenticator.service())
+            .with_message(format!(
+                "not logged in (no session stored under {:?})",
+                self.key
+            ))
     }
 }
 

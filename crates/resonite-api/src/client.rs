@@ -167,6 +167,9 @@ impl ClientBuilder {
         user_agent,
         /// How long one request may take, answer included (default 30 s).
         timeout,
+        /// How long one call may take in all, retries and `Retry-After` waits included (default
+        /// 60 s); a wait past it fails the call at once.
+        deadline,
         /// How failed requests are retried (default
         /// [`RetryPolicy::default`](omniauth_types::transport::RetryPolicy::default); a login is
         /// never sent twice).

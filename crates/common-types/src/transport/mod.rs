@@ -19,8 +19,10 @@
 //! # Ok(()) }
 //! ```
 
+mod cause;
 mod limit;
 mod options;
+mod redact;
 mod request;
 mod response;
 mod retry;
@@ -35,16 +37,21 @@ use url::Url;
 
 use crate::error::{Error, Result};
 
+pub(crate) use cause::chain as cause_chain;
 pub use limit::RateLimit;
 pub use options::TransportOptions;
+pub use redact::REDACTED;
+pub(crate) use redact::Redactor;
 pub use request::RequestBuilder;
 pub use response::{ErrorDecoder, Response, default_error};
-pub use retry::{RetryPolicy, Sleeper, TokioSleeper, parse_retry_after};
+pub use retry::{RetryPolicy, Sleeper, TokioSleeper, parse_retry_after, retryable_status};
 
 /// The default cap on a response body: 4 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 /// The default time a request may take, answer included: 30 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default time a whole call may take, retries and their waits included: 60 s.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
 
 /// A service's HTTP transport. Cheap to clone: clones share the connection pool and the
 /// rate limiter.
@@ -57,8 +64,12 @@ pub(crate) struct Inner {
     pub(crate) service: &'static str,
     pub(crate) base_url: Url,
     pub(crate) http: reqwest::Client,
+    /// Whether the client is known not to follow redirects; secrets go only through such a
+    /// client.
+    pub(crate) redirects_refused: bool,
     pub(crate) user_agent: http::HeaderValue,
     pub(crate) timeout: Duration,
+    pub(crate) deadline: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) rate_limit: Option<RateLimit>,
     pub(crate) max_response_bytes: usize,
@@ -143,6 +154,7 @@ impl fmt::Debug for Transport {
             .field("service", &self.inner.service)
             .field("base_url", &self.inner.base_url.as_str())
             .field("timeout", &self.inner.timeout)
+            .field("deadline", &self.inner.deadline)
             .field("retry", &self.inner.retry)
             .field("rate_limit", &self.inner.rate_limit)
             .field("max_response_bytes", &self.inner.max_response_bytes)
@@ -196,8 +208,10 @@ impl TransportBuilder {
 
     crate::transport_setters! { options:
         /// Sends through this `reqwest` client (for proxies, custom TLS roots). Build it with
-        /// `redirect(reqwest::redirect::Policy::none())`: auth endpoints must not follow
-        /// redirects.
+        /// `redirect(reqwest::redirect::Policy::none())`: through a client that follows
+        /// redirects, a request carrying a secret (a login, an auth header, a secret body
+        /// field) is refused with `InvalidInput` before it is sent, since a redirect would
+        /// carry its headers and, for 307/308, its body to wherever the server points.
         http_client,
         /// The `User-Agent` header; by default `omniauth-types/<version>`, and service crates
         /// set their own name and version.
@@ -205,6 +219,8 @@ impl TransportBuilder {
         /// How long a request may take, answer included (default 30 s). Requests can override
         /// it.
         timeout,
+        /// How long a call may take in all, retries and their waits included (default 60 s).
+        deadline,
         /// The retry policy (default: [`RetryPolicy::default`]).
         retry,
         /// A client-side rate limit every request waits for (default: none).
@@ -262,26 +278,39 @@ impl TransportBuilder {
         if !url.username().is_empty() || url.password().is_some() {
             return Err(invalid("the base url must not hold credentials".into()));
         }
+        if options.deadline.is_zero() || options.timeout.is_zero() {
+            return Err(invalid(
+                "the timeout and the deadline must not be zero".into(),
+            ));
+        }
         let user_agent = options
             .user_agent
             .unwrap_or_else(|| concat!("omniauth-types/", env!("CARGO_PKG_VERSION")).to_owned());
         let user_agent = http::HeaderValue::try_from(user_agent)
             .map_err(|_| invalid("the user agent is not a valid header value".into()))?;
-        let http = match options.http_client {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(Duration::from_secs(10))
-                .build()
-                .map_err(|err| Error::transport(err).with_service(service))?,
+        let (http, redirects_refused) = match options.http_client {
+            Some(client) => {
+                let refuses = refuses_redirects(&client);
+                (client, refuses)
+            }
+            None => (
+                reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .connect_timeout(Duration::from_secs(10))
+                    .build()
+                    .map_err(|err| Error::transport(err).with_service(service))?,
+                true,
+            ),
         };
         Ok(Transport {
             inner: Arc::new(Inner {
                 service,
                 base_url: self.base_url,
                 http,
+                redirects_refused,
                 user_agent,
                 timeout: options.timeout,
+                deadline: options.deadline,
                 retry: options.retry,
                 rate_limit: options.rate_limit,
                 max_response_bytes: self.max_response_bytes,
@@ -298,6 +327,20 @@ impl fmt::Debug for TransportBuilder {
             .field("base_url", &self.base_url.as_str())
             .finish_non_exhaustive()
     }
+}
+
+/// Whether `client` is built with `redirect(Policy::none())`. reqwest offers no accessor: its
+/// `Debug` names a policy other than the default, and `Policy(None)` is the one that follows
+/// nothing. Anything else, an unknown form included, counts as following: a secret is then
+/// refused rather than sent where a redirect may take it (a test pins the form).
+fn refuses_redirects(client: &reqwest::Client) -> bool {
+    let debug = format!("{client:?}");
+    [
+        "redirect_policy: \"Policy(None)\"",
+        "redirect_policy: Policy(None)",
+    ]
+    .iter()
+    .any(|form| debug.contains(form))
 }
 
 /// Whether the URL's host is on this machine (`localhost`, 127.0.0.0/8, `::1`).
@@ -356,6 +399,21 @@ mod tests {
             Transport::builder("test", "not a url").unwrap_err().kind(),
             &ErrorKind::InvalidInput
         );
+    }
+
+    #[test]
+    fn only_a_client_that_follows_no_redirect_is_trusted_with_secrets() {
+        let none = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let limited = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::limited(3))
+            .build()
+            .unwrap();
+        assert!(refuses_redirects(&none), "{none:?}");
+        assert!(!refuses_redirects(&limited));
+        assert!(!refuses_redirects(&reqwest::Client::new()));
     }
 
     #[test]

@@ -3,11 +3,11 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::{DEFAULT_TIMEOUT, RateLimit, RetryPolicy};
+use super::{DEFAULT_DEADLINE, DEFAULT_TIMEOUT, RateLimit, RetryPolicy};
 
 /// The options of a [`Transport`](super::Transport) that every service's `ClientBuilder`
-/// offers: the `reqwest` client, the user agent, the timeout, the retry policy, the
-/// client-side rate limit and the insecure-http switch.
+/// offers: the `reqwest` client, the user agent, the timeout, the deadline, the retry policy,
+/// the client-side rate limit and the insecure-http switch.
 ///
 /// A `ClientBuilder` holds one of these, with its service's defaults (its own user agent, a
 /// rate limit where the service needs one), forwards its setters to it (see
@@ -35,19 +35,22 @@ pub struct TransportOptions {
     pub(super) http_client: Option<reqwest::Client>,
     pub(super) user_agent: Option<String>,
     pub(super) timeout: Duration,
+    pub(super) deadline: Duration,
     pub(super) retry: RetryPolicy,
     pub(super) rate_limit: Option<RateLimit>,
     pub(super) allow_insecure_http: bool,
 }
 
 impl Default for TransportOptions {
-    /// A client built by the transport, the user agent `omniauth-types/<version>`, 30 s,
-    /// [`RetryPolicy::default`], no rate limit, `https` only off loopback.
+    /// A client built by the transport, the user agent `omniauth-types/<version>`, 30 s a
+    /// try and 60 s a call, [`RetryPolicy::default`], no rate limit, `https` only off
+    /// loopback.
     fn default() -> Self {
         Self {
             http_client: None,
             user_agent: None,
             timeout: DEFAULT_TIMEOUT,
+            deadline: DEFAULT_DEADLINE,
             retry: RetryPolicy::default(),
             rate_limit: None,
             allow_insecure_http: false,
@@ -57,8 +60,9 @@ impl Default for TransportOptions {
 
 impl TransportOptions {
     /// Sends through this `reqwest` client (for proxies, custom TLS roots) instead of one the
-    /// transport builds. Build it with `redirect(reqwest::redirect::Policy::none())`: auth
-    /// endpoints must not follow redirects.
+    /// transport builds. Build it with `redirect(reqwest::redirect::Policy::none())`: through a
+    /// client that follows redirects, every request carrying a secret (a login, an auth
+    /// header, a secret body field) is refused with `InvalidInput` before it is sent.
     ///
     /// ```
     /// use omniauth_types::reqwest;
@@ -101,6 +105,23 @@ impl TransportOptions {
     /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// How long one call may take in all (default 60 s): every try, the waits between them
+    /// (`Retry-After` included) and the client-side rate limit. A try gets at most what is
+    /// left of it; a wait that would pass it is not waited: the call fails at once (a `429`
+    /// as `RateLimited` with the server's wait).
+    ///
+    /// ```
+    /// use omniauth_types::transport::TransportOptions;
+    /// use std::time::Duration;
+    ///
+    /// let options = TransportOptions::default().deadline(Duration::from_secs(20));
+    /// assert!(format!("{options:?}").contains("deadline: 20s"));
+    /// ```
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
         self
     }
 
@@ -175,6 +196,7 @@ impl fmt::Debug for TransportOptions {
             .field("http_client", &self.http_client.as_ref().map(|_| "custom"))
             .field("user_agent", &self.user_agent)
             .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
             .field("allow_insecure_http", &self.allow_insecure_http)
@@ -189,7 +211,7 @@ impl fmt::Debug for TransportOptions {
 /// Inside an `impl` block of a by-value builder, name the field, then the setters wanted,
 /// each with its documentation (written for the builder's own users: its defaults, what its
 /// service does with the option). The setters are `http_client(reqwest::Client)`,
-/// `user_agent(impl Into<String>)`, `timeout(Duration)`, `retry(RetryPolicy)`,
+/// `user_agent(impl Into<String>)`, `timeout(Duration)`, `deadline(Duration)`, `retry(RetryPolicy)`,
 /// `rate_limit(RateLimit)`, `no_rate_limit()` and `allow_insecure_http(bool)`; each takes and
 /// returns the builder.
 ///
@@ -239,6 +261,13 @@ macro_rules! transport_setters {
         $($doc)*
         pub fn timeout(mut self, timeout: ::core::time::Duration) -> Self {
             self.$field = self.$field.timeout(timeout);
+            self
+        }
+    };
+    (@setter $field:ident [$($doc:tt)*] deadline) => {
+        $($doc)*
+        pub fn deadline(mut self, deadline: ::core::time::Duration) -> Self {
+            self.$field = self.$field.deadline(deadline);
             self
         }
     };

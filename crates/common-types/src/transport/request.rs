@@ -1,6 +1,7 @@
 //! One request: built, sent (and retried where safe), read within the cap, and checked.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -10,9 +11,12 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 use url::Url;
 
+use super::cause::{TryLimit, transport_error};
+use super::redact::Redactor;
+use super::retry::{Budget, retryable_status};
 use super::{Response, Transport};
-use crate::error::{Error, Result};
-use crate::secret::SecretValue;
+use crate::error::{Error, ErrorKind, Result, seconds};
+use crate::secret::{SecretValue, capture};
 use crate::session::Session;
 
 /// A request being built. Finish it with [`send_json`](Self::send_json),
@@ -30,6 +34,7 @@ pub struct RequestBuilder {
     idempotent: bool,
     login: bool,
     sensitive: bool,
+    redactor: Redactor,
     problem: Option<Error>,
 }
 
@@ -51,6 +56,7 @@ impl RequestBuilder {
             idempotent,
             login: false,
             sensitive: false,
+            redactor: Redactor::default(),
             problem: None,
         }
     }
@@ -79,9 +85,13 @@ impl RequestBuilder {
         self
     }
 
-    /// Sends `body` as JSON.
+    /// Sends `body` as JSON. Its fields serialized with
+    /// [`serialize_exposed`](crate::secret::serialize_exposed) are redacted from the answer's
+    /// error messages and snippets.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
-        match serde_json::to_vec(body) {
+        let (encoded, secrets) = capture::secrets_of(|| serde_json::to_vec(body));
+        self.note_secrets(&secrets);
+        match encoded {
             Ok(bytes) => self.set_body(bytes, "application/json"),
             Err(err) => self.fail(Error::invalid_input(format!(
                 "cannot encode the body: {err}"
@@ -90,9 +100,12 @@ impl RequestBuilder {
         self
     }
 
-    /// Sends `body` as `application/x-www-form-urlencoded`.
+    /// Sends `body` as `application/x-www-form-urlencoded`; its secrets are redacted as
+    /// [`json`](Self::json)'s are.
     pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
-        match serde_urlencoded::to_string(body) {
+        let (encoded, secrets) = capture::secrets_of(|| serde_urlencoded::to_string(body));
+        self.note_secrets(&secrets);
+        match encoded {
             Ok(encoded) => self.set_body(encoded.into_bytes(), "application/x-www-form-urlencoded"),
             Err(err) => self.fail(Error::invalid_input(format!(
                 "cannot encode the form: {err}"
@@ -132,7 +145,8 @@ impl RequestBuilder {
         self
     }
 
-    /// Adds a header holding a secret, marked sensitive so no `Debug` shows it.
+    /// Adds a header holding a secret, marked sensitive so no `Debug` shows it (and redacted
+    /// from the answer's error messages, as every sensitive header is).
     pub fn secret_header(mut self, name: HeaderName, value: &impl SecretValue) -> Self {
         match HeaderValue::try_from(value.secret_str()) {
             Ok(mut value) => {
@@ -143,6 +157,30 @@ impl RequestBuilder {
                 "invalid value for header {name}"
             ))),
         }
+        self
+    }
+
+    /// Notes a secret the request carries in a form the transport cannot see (a body field
+    /// exposed by hand, a path segment): an answer echoing it has it replaced by
+    /// [`REDACTED`](super::REDACTED) in error messages and snippets. Sensitive headers and
+    /// body fields serialized with [`serialize_exposed`](crate::secret::serialize_exposed)
+    /// are noted without this.
+    ///
+    /// ```
+    /// # fn main() -> omniauth_types::Result<()> {
+    /// use omniauth_types::{AccessToken, ExposeSecret, transport::Transport};
+    ///
+    /// let token = AccessToken::new("tok-123");
+    /// let transport = Transport::builder("example", "https://api.example.com")?.build()?;
+    /// let request = transport
+    ///     .post("/introspect")
+    ///     .json(&serde_json::json!({ "token": token.expose_secret() }))
+    ///     .redact(&token);
+    /// # drop(request);
+    /// # Ok(()) }
+    /// ```
+    pub fn redact(mut self, secret: &impl SecretValue) -> Self {
+        self.redactor.add(secret.secret_str());
         self
     }
 
@@ -203,7 +241,13 @@ impl RequestBuilder {
         let service = self.transport.service();
         let response = self.send_raw().await?;
         match decoder.decode(&response) {
-            Some(err) => Err(finish(err, service, Some(response.status()))),
+            // A decoder may have read the body itself: the secrets go again, before anyone
+            // sees the error.
+            Some(err) => Err(finish(
+                err.redacted_by(&response.redactor),
+                service,
+                Some(response.status()),
+            )),
             None => Ok(response),
         }
     }
@@ -239,6 +283,13 @@ impl RequestBuilder {
             http::header::CONTENT_TYPE,
             HeaderValue::from_static(content_type),
         );
+    }
+
+    fn note_secrets(&mut self, secrets: &[secrecy::SecretString]) {
+        use secrecy::ExposeSecret as _;
+        for secret in secrets {
+            self.redactor.add(secret.expose_secret());
+        }
     }
 
     fn fail(&mut self, err: Error) {
@@ -288,28 +339,62 @@ impl RequestBuilder {
             return Err(problem);
         }
         let url = self.url()?;
+        for value in self.headers.values().filter(|value| value.is_sensitive()) {
+            if let Ok(value) = value.to_str() {
+                self.redactor.add_header(value);
+            }
+        }
+        let redactor = Arc::new(std::mem::take(&mut self.redactor));
         let inner = self.transport.inner.clone();
+        if !inner.redirects_refused && (self.login || !redactor.is_empty()) {
+            return Err(Error::invalid_input(
+                "refusing to send a secret through an http client that follows redirects: \
+                 build it with redirect(reqwest::redirect::Policy::none())",
+            ));
+        }
         let retry = &inner.retry;
         let mut delays = retry.backoff_delays();
+        let mut budget = Budget::start(inner.deadline);
         let mut attempts = 0_u32;
         loop {
             attempts += 1;
             tracing::Span::current().record("attempts", attempts);
-            if let Some(limit) = &inner.rate_limit {
-                limit.acquire().await;
+            if let Some(limit) = &inner.rate_limit
+                && tokio::time::timeout(budget.remaining(), limit.acquire())
+                    .await
+                    .is_err()
+            {
+                return Err(
+                    Error::new(ErrorKind::RateLimited { retry_after: None }).with_message(format!(
+                        "the call's {} deadline passed waiting for the client-side rate limit",
+                        seconds(inner.deadline)
+                    )),
+                );
             }
-            let outcome = self.attempt(&url).await;
+            let left = budget.remaining();
+            let timeout = self.timeout.unwrap_or(inner.timeout);
+            let limit = TryLimit {
+                timeout: timeout.min(left),
+                deadline: (left < timeout).then_some(inner.deadline),
+            };
+            let outcome = tokio::time::timeout(left, self.attempt(&url, &redactor, limit))
+                .await
+                .unwrap_or_else(|elapsed| {
+                    // The try itself is bounded by `limit.timeout`; this catches what is not (a body
+                    // that trickles in past the deadline).
+                    Err(Failure {
+                        not_sent: false,
+                        answered: true,
+                        error: Error::transport(elapsed).with_message(format!(
+                            "timed out: the call's {} deadline passed",
+                            seconds(inner.deadline)
+                        )),
+                    })
+                });
             let (retry_after, outcome) = match outcome {
                 Ok(response) => {
                     tracing::Span::current().record("status", response.status.as_u16());
-                    let retryable_status = matches!(
-                        response.status,
-                        StatusCode::TOO_MANY_REQUESTS
-                            | StatusCode::BAD_GATEWAY
-                            | StatusCode::SERVICE_UNAVAILABLE
-                            | StatusCode::GATEWAY_TIMEOUT
-                    );
-                    if !(retryable_status && self.idempotent && !self.login) {
+                    if !(retryable_status(response.status) && self.idempotent && !self.login) {
                         return Ok(response);
                     }
                     (response.retry_after(), Ok(response))
@@ -329,41 +414,59 @@ impl RequestBuilder {
             let Some(wait) = retry.delay_before_retry(backoff, retry_after) else {
                 return outcome;
             };
+            // A wait that would pass the deadline is not waited: the caller hears now (a 429
+            // becomes `RateLimited` with the server's wait).
+            if wait >= budget.remaining() {
+                return outcome;
+            }
             match &outcome {
                 Ok(response) => {
                     tracing::debug!(status = response.status.as_u16(), ?wait, "retrying");
                 }
                 Err(err) => tracing::debug!(error = %err, ?wait, "retrying"),
             }
-            retry.sleep(wait).await;
+            budget.sleep(retry, wait).await;
         }
     }
 
-    async fn attempt(&self, url: &Url) -> Result<Response, Failure> {
+    async fn attempt(
+        &self,
+        url: &Url,
+        redactor: &Arc<Redactor>,
+        limit: TryLimit,
+    ) -> Result<Response, Failure> {
         let inner = &self.transport.inner;
         let mut request = inner
             .http
             .request(self.method.clone(), url.clone())
             .headers(self.headers.clone())
             .header(http::header::USER_AGENT, inner.user_agent.clone())
-            .timeout(self.timeout.unwrap_or(inner.timeout));
+            .timeout(limit.timeout);
         if let Some(body) = &self.body {
             request = request.body(body.clone());
         }
         let mut response = request.send().await.map_err(|err| Failure {
             not_sent: err.is_connect(),
             answered: false,
-            error: Error::transport(err.without_url()),
+            error: transport_error(err, limit),
         })?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
-        let body = read_capped(response, inner.max_response_bytes, self.sensitive).await?;
+        let body = read_capped(
+            response,
+            inner.max_response_bytes,
+            self.sensitive,
+            redactor,
+            limit,
+        )
+        .await?;
         Ok(Response {
             status,
             headers,
             body,
             route: self.route,
             sensitive: self.sensitive,
+            redactor: redactor.clone(),
         })
     }
 }
@@ -405,13 +508,18 @@ async fn read_capped(
     mut response: reqwest::Response,
     cap: usize,
     sensitive: bool,
+    redactor: &Redactor,
+    limit: TryLimit,
 ) -> Result<Bytes, Failure> {
     let status = response.status();
     let too_large = |len: u64, start: &[u8]| {
         let err = if sensitive {
             Error::decode_withheld(Some(status), start.len())
         } else {
-            Error::decode(Some(status), start)
+            Error::decode(
+                Some(status),
+                &redactor.redact_start(start, crate::error::SNIPPET_LIMIT),
+            )
         };
         Failure {
             not_sent: false,
@@ -450,7 +558,7 @@ async fn read_capped(
             Ok(None) => return Ok(first.unwrap_or_else(|| body.freeze())),
             Err(err) => {
                 return Err(Failure::from(
-                    Error::transport(err.without_url()).with_status(status),
+                    transport_error(err, limit).with_status(status),
                 ));
             }
         }

@@ -1,6 +1,8 @@
 //! A server's answer, read whole (up to the size cap), and how to decode it.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -8,7 +10,8 @@ use chrono::{DateTime, Utc};
 use http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, ErrorKind};
+use super::redact::Redactor;
+use crate::error::{Error, ErrorKind, SNIPPET_LIMIT};
 
 /// An answer of the server: status, headers and the whole body.
 pub struct Response {
@@ -17,6 +20,7 @@ pub struct Response {
     pub(crate) body: Bytes,
     pub(crate) route: &'static str,
     pub(crate) sensitive: bool,
+    pub(crate) redactor: Arc<Redactor>,
 }
 
 impl Response {
@@ -28,6 +32,7 @@ impl Response {
             body: body.into(),
             route: "",
             sensitive: false,
+            redactor: Arc::default(),
         }
     }
 
@@ -55,6 +60,22 @@ impl Response {
     /// snippet of it.
     pub fn is_sensitive(&self) -> bool {
         self.sensitive
+    }
+
+    /// `text` with every secret the request carried replaced by
+    /// [`REDACTED`](super::REDACTED): for a decoder that builds a message from the body itself
+    /// ([`server_message`](Self::server_message) and [`decode_error`](Self::decode_error)
+    /// already redact).
+    ///
+    /// ```
+    /// use omniauth_types::transport::Response;
+    ///
+    /// // A response built by hand carried no request, so nothing is redacted.
+    /// let answer = Response::new(http::StatusCode::OK, Default::default(), "");
+    /// assert_eq!(answer.redact("plain"), "plain");
+    /// ```
+    pub fn redact<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        self.redactor.redact(text)
     }
 
     /// The body as text, invalid UTF-8 replaced.
@@ -97,14 +118,23 @@ impl Response {
     pub fn decode_error(&self) -> Error {
         if self.sensitive {
             Error::decode_withheld(Some(self.status), self.body.len())
-        } else {
+        } else if self.redactor.is_empty() {
             Error::decode(Some(self.status), &self.body)
+        } else {
+            let start = self.redactor.redact_start(&self.body, SNIPPET_LIMIT);
+            Error::decode(Some(self.status), &start)
         }
     }
 
     /// The server's own message: the `error`, `message`, `title` or `detail` string of a JSON
     /// object body, else the body text when it is short UTF-8 without markup, else `None`.
+    /// Every secret the request carried is [redacted](Self::redact) from it.
     pub fn server_message(&self) -> Option<String> {
+        self.raw_server_message()
+            .map(|text| self.redact(&text).into_owned())
+    }
+
+    fn raw_server_message(&self) -> Option<String> {
         if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(&self.body) {
             return ["error", "message", "title", "detail", "error_description"]
                 .iter()

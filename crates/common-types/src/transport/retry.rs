@@ -173,8 +173,57 @@ impl fmt::Debug for RetryPolicy {
     }
 }
 
+/// Whether an answer with `status` may be worth sending again: `429`, `502`, `503` and `504`.
+/// The transport retries exactly these (for requests that are safe to repeat), and
+/// [`Error::is_retryable`](crate::Error::is_retryable) agrees.
+///
+/// ```
+/// use omniauth_types::transport::retryable_status;
+/// use http::StatusCode;
+///
+/// assert!(retryable_status(StatusCode::SERVICE_UNAVAILABLE));
+/// assert!(!retryable_status(StatusCode::INTERNAL_SERVER_ERROR));
+/// ```
+pub fn retryable_status(status: http::StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+}
+
+/// What is left of a call's deadline. Time spent in the [`Sleeper`] counts as the wait that
+/// was asked for, so a recording sleeper sees the same decisions as the tokio timer.
+pub(crate) struct Budget {
+    started: tokio::time::Instant,
+    limit: Duration,
+    slept_real: Duration,
+    slept_asked: Duration,
+}
+
+impl Budget {
+    pub(crate) fn start(limit: Duration) -> Self {
+        Self {
+            started: tokio::time::Instant::now(),
+            limit,
+            slept_real: Duration::ZERO,
+            slept_asked: Duration::ZERO,
+        }
+    }
+
+    pub(crate) fn remaining(&self) -> Duration {
+        let working = self.started.elapsed().saturating_sub(self.slept_real);
+        self.limit
+            .saturating_sub(working.saturating_add(self.slept_asked))
+    }
+
+    pub(crate) async fn sleep(&mut self, policy: &RetryPolicy, wait: Duration) {
+        let before = tokio::time::Instant::now();
+        policy.sleep(wait).await;
+        self.slept_real += before.elapsed();
+        self.slept_asked += wait;
+    }
+}
+
 /// Reads a `Retry-After` value: delta-seconds (`120`) or an HTTP-date, as a wait from `now`.
-/// A date in the past is a wait of zero; anything else unreadable is `None`.
+/// A date in the past is a wait of zero; a number too large for a `u64` is `u64::MAX`
+/// seconds; anything else unreadable is `None`.
 ///
 /// ```
 /// use omniauth_types::transport::parse_retry_after;
@@ -190,6 +239,10 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
+    }
+    // More digits than a u64 holds is still a wait, and a longer one than anyone waits for.
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(u64::MAX));
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
@@ -249,5 +302,10 @@ mod tests {
         assert_eq!(parse_retry_after(" 3 ", now), Some(Duration::from_secs(3)));
         assert_eq!(parse_retry_after("-1", now), None);
         assert_eq!(parse_retry_after("", now), None);
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(parse_retry_after("1e9", now), None);
     }
 }

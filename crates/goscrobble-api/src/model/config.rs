@@ -128,6 +128,20 @@ impl ConfigUpdate {
             && self.registration_enabled.is_none()
     }
 
+    /// The secrets [`to_wire`](Self::to_wire) exposes, for the transport to redact from an
+    /// echoing answer.
+    pub(crate) fn wire_secrets(&self) -> Vec<SecretKey> {
+        let secret = self
+            .spotify_api_secret
+            .as_ref()
+            .map(ExposeSecret::expose_secret);
+        let key = self
+            .lastfm_api_key
+            .as_ref()
+            .map(ExposeSecret::expose_secret);
+        secret.into_iter().chain(key).map(SecretKey::new).collect()
+    }
+
     /// The request body, secrets exposed: only for the wire.
     pub(crate) fn to_wire(&self) -> BTreeMap<&'static str, String> {
         let mut body = BTreeMap::new();

@@ -10,9 +10,24 @@ use serde_json::Value;
 
 /// Runs the binary with `args`, `stdin` piped in, off the async runtime's threads.
 pub async fn omniauth(store: &Path, args: &[&str], stdin: &str) -> Output {
+    omniauth_env(store, args, stdin, &[]).await
+}
+
+/// [`omniauth`] with extra environment variables. The binary never prompts on the
+/// terminal the tests run in (`OMNIAUTH_TERMINAL_PROMPT=0`).
+pub async fn omniauth_env(
+    store: &Path,
+    args: &[&str],
+    stdin: &str,
+    env: &[(&str, &str)],
+) -> Output {
     let mut full = vec!["--store".to_owned(), store.display().to_string()];
     full.extend(args.iter().map(|a| (*a).to_owned()));
     let stdin = stdin.to_owned();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     tokio::task::spawn_blocking(move || {
         let mut child = Command::new(env!("CARGO_BIN_EXE_omniauth"))
             .args(&full)
@@ -20,14 +35,14 @@ pub async fn omniauth(store: &Path, args: &[&str], stdin: &str) -> Output {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .env_remove("OMNIAUTH_STORE")
+            .env_remove("OMNIAUTH_TOTP")
+            .env("OMNIAUTH_TERMINAL_PROMPT", "0")
+            .envs(env)
             .spawn()
             .expect("the binary starts");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
+        // The binary may stop reading early (a refused, overlong line): a broken pipe here
+        // is its answer, not a failure of the harness.
+        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
         child.wait_with_output().unwrap()
     })
     .await

@@ -1,0 +1,177 @@
+//! Taking a request's own secrets back out of the server's answer.
+//!
+//! Servers echo requests in their error answers (a validation error quoting the body, a proxy
+//! page dumping the headers). Whatever a request carried that is secret, the password, a
+//! derived hash, a machine id, a code, a token, is replaced by [`REDACTED`] in the server's
+//! message and in body snippets before an error is built from them.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use secrecy::{ExposeSecret as _, SecretString};
+
+/// What a secret is replaced with.
+pub const REDACTED: &str = "[redacted]";
+
+/// The secrets of one request, in every form the server may echo them in.
+#[derive(Default)]
+pub(crate) struct Redactor {
+    needles: Vec<SecretString>,
+}
+
+impl Redactor {
+    /// Notes `secret` as sent raw, JSON-escaped and form-encoded (the forms it took on the
+    /// wire, and so the forms an echo holds).
+    pub(crate) fn add(&mut self, secret: &str) {
+        if secret.is_empty() {
+            return;
+        }
+        let json = serde_json::to_string(secret).unwrap_or_default();
+        let json = json
+            .strip_prefix('"')
+            .and_then(|s| s.strip_suffix('"'))
+            .unwrap_or(secret);
+        let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        for form in [secret, json, &form] {
+            if !self.needles.iter().any(|n| n.expose_secret() == form) {
+                self.needles.push(SecretString::from(form));
+            }
+        }
+    }
+
+    /// Notes a header value holding a secret: the whole value, and the credentials after an
+    /// auth scheme (`Bearer x`, `res user:x`) or a cookie name (`session=x`).
+    pub(crate) fn add_header(&mut self, value: &str) {
+        self.add(value);
+        let credentials = value.split_once(' ').map_or(value, |(_, rest)| rest.trim());
+        self.add(credentials);
+        if let Some((_, token)) = credentials.rsplit_once(':') {
+            self.add(token);
+        }
+        if let Some((_, token)) = credentials.split_once('=') {
+            self.add(token);
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.needles.is_empty()
+    }
+
+    /// `text` with every noted secret replaced by [`REDACTED`]. Overlapping secrets are
+    /// replaced as one stretch, so no part of either survives.
+    pub(crate) fn redact<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let mut spans: Vec<(usize, usize)> = self
+            .needles
+            .iter()
+            .flat_map(|needle| {
+                let needle = needle.expose_secret();
+                text.match_indices(needle)
+                    .map(move |(at, _)| (at, at + needle.len()))
+            })
+            .collect();
+        if spans.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        spans.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        let mut spans = spans.into_iter().peekable();
+        while let Some((start, mut end)) = spans.next() {
+            while let Some(&(next, next_end)) = spans.peek() {
+                if next > end {
+                    break;
+                }
+                end = end.max(next_end);
+                spans.next();
+            }
+            out.push_str(&text[copied..start]);
+            out.push_str(REDACTED);
+            copied = end;
+        }
+        out.push_str(&text[copied..]);
+        Cow::Owned(out)
+    }
+
+    /// The start of `body` for a snippet of `limit` bytes, lossy UTF-8, redacted. Enough of
+    /// the body is read that a secret crossing the limit is still found whole.
+    pub(crate) fn redact_start(&self, body: &[u8], limit: usize) -> Vec<u8> {
+        let longest = self
+            .needles
+            .iter()
+            .map(|n| n.expose_secret().len())
+            .max()
+            .unwrap_or(0);
+        let start = &body[..body.len().min(limit.saturating_add(longest))];
+        let text = String::from_utf8_lossy(start);
+        self.redact(&text).into_owned().into_bytes()
+    }
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Redactor")
+            .field("secrets", &self.needles.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn redactor(secrets: &[&str]) -> Redactor {
+        let mut redactor = Redactor::default();
+        for secret in secrets {
+            redactor.add(secret);
+        }
+        redactor
+    }
+
+    #[test]
+    fn every_wire_form_is_redacted() {
+        let r = redactor(&["p\"a ss&w/rd"]);
+        assert_eq!(r.redact(r#"got p"a ss&w/rd"#), "got [redacted]");
+        assert_eq!(
+            r.redact(r#"{"password":"p\"a ss&w/rd"}"#),
+            r#"{"password":"[redacted]"}"#
+        );
+        assert_eq!(
+            r.redact("password=p%22a+ss%26w%2Frd&x=1"),
+            "password=[redacted]&x=1"
+        );
+        assert_eq!(r.redact("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn overlapping_secrets_leave_no_part() {
+        let r = redactor(&["abcdef", "defghi"]);
+        assert_eq!(r.redact("xabcdefghiy"), "x[redacted]y");
+        let r = redactor(&["red"]);
+        assert_eq!(r.redact("red red"), "[redacted] [redacted]");
+    }
+
+    #[test]
+    fn header_credentials_are_redacted_alone() {
+        let mut r = Redactor::default();
+        r.add_header("res U-alice:tok-123");
+        r.add_header("session=cookie-key");
+        assert_eq!(
+            r.redact("token tok-123 for U-alice"),
+            "token [redacted] for U-alice"
+        );
+        assert_eq!(r.redact("key cookie-key"), "key [redacted]");
+        assert!(format!("{r:?}").contains("secrets"));
+        assert!(!format!("{r:?}").contains("tok-123"));
+    }
+
+    #[test]
+    fn snippets_find_a_secret_crossing_the_limit() {
+        let r = redactor(&["SECRET"]);
+        let mut body = vec![b'x'; 10];
+        body.extend_from_slice(b"SECRET tail");
+        let start = r.redact_start(&body, 12);
+        assert_eq!(start, b"xxxxxxxxxx[redacted] tail"[..start.len()].to_vec());
+        assert!(!String::from_utf8_lossy(&start).contains("SE"));
+        assert!(Redactor::default().is_empty());
+    }
+}
