@@ -1,6 +1,7 @@
 //! Every feature combination users can pick compiles without warnings: the facade's powerset
 //! of services, `omniauth-types` with and without Redis, `resonite-api` without its hub, and
-//! each testkit emulator alone. This is what
+//! each testkit emulator alone (and the `server` feature of the `omniauth-emulator` binary
+//! alone). This is what
 //! `cargo hack --feature-powerset` would do, without a tool to install in CI.
 
 use std::process::Command;
@@ -31,7 +32,7 @@ const PACKAGES: &[Package] = &[
     },
     Package {
         name: "omniauth-testkit",
-        features: &["resonite", "burgerauth", "goscrobble", "maillink"],
+        features: &["resonite", "burgerauth", "goscrobble", "maillink", "server"],
         powerset: false,
     },
 ];
@@ -104,7 +105,14 @@ mod tests {
         let testkit = combinations(&PACKAGES[2]);
         assert_eq!(
             testkit,
-            ["", "resonite", "burgerauth", "goscrobble", "maillink"]
+            [
+                "",
+                "resonite",
+                "burgerauth",
+                "goscrobble",
+                "maillink",
+                "server"
+            ]
         );
     }
 }

@@ -129,6 +129,7 @@ pub struct BurgerauthBuilder {
     service_name: String,
     key_id: String,
     token_lifetime_secs: i64,
+    addr: std::net::SocketAddr,
 }
 
 impl Default for BurgerauthBuilder {
@@ -141,6 +142,7 @@ impl Default for BurgerauthBuilder {
             service_name: "Burgerauth".to_owned(),
             key_id: "burgerauth".to_owned(),
             token_lifetime_secs: 2_592_000,
+            addr: crate::server::LOOPBACK_ANY_PORT,
         }
     }
 }
@@ -194,6 +196,13 @@ impl BurgerauthBuilder {
         self
     }
 
+    /// Binds this address instead of a free loopback port (port `0`: a free one), for a
+    /// server on a fixed port. A non-loopback address exposes the emulator to the network.
+    pub fn bind(mut self, addr: std::net::SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
     /// Starts the emulator on a loopback port.
     ///
     /// # Errors
@@ -204,7 +213,7 @@ impl BurgerauthBuilder {
             Dialect::V1_3 => go::router(emu.clone()),
             Dialect::V1_2 | Dialect::V1_2Post => python::router(emu.clone()),
         };
-        let server = TestServer::start(router).await?;
+        let server = TestServer::launch(router, self.addr, "").await?;
         let issuer = self.issuer.unwrap_or_else(|| server.base_url().to_owned());
         emu.set_issuer(issuer);
         Ok(Burgerauth { server, emu })
@@ -264,6 +273,66 @@ impl Burgerauth {
     /// is the SHA3-512×128 one and `migrated` false.
     pub fn add_user(&self, username: &str, password_hash: impl Into<String>, migrated: bool) {
         self.emu.add_user(username, password_hash.into(), migrated);
+    }
+
+    /// Registers an OAuth2 app owned by `owner` (an exact stored username) with the app id
+    /// and client secret given, as `/api/newauth` stores one, so that a test (or a seed
+    /// file) knows them in advance. Scopes are `openid` and `aeskeyshare`; the 1.2 builds
+    /// keep `openid` only and store the redirect URI URL-quoted, as their server does.
+    /// Returns `false` when the owner does not exist or the app id is taken.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use omniauth_testkit::burgerauth::Burgerauth;
+    ///
+    /// let server = Burgerauth::start().await?;
+    /// server.add_user("alice", "0f".repeat(32), true);
+    /// assert!(server.add_app("alice", "app1", "secret1", "My app", "https://app.example/cb", &["openid"]));
+    /// assert!(!server.add_app("alice", "app1", "again", "Taken", "https://app.example/cb", &["openid"]));
+    /// assert!(!server.add_app("nobody", "app2", "secret2", "No owner", "https://app.example/cb", &["openid"]));
+    /// # Ok(()) }
+    /// ```
+    pub fn add_app(
+        &self,
+        owner: &str,
+        app_id: &str,
+        secret: &str,
+        name: &str,
+        redirect_uri: &str,
+        scopes: &[&str],
+    ) -> bool {
+        let python = self.emu.dialect.is_python();
+        let mut db = self.emu.db();
+        let Some(owner) = db.users.iter().find(|u| u.username == owner).map(|u| u.id) else {
+            return false;
+        };
+        if db.app(app_id).is_some() {
+            return false;
+        }
+        let scopes: Vec<String> = if python {
+            vec!["openid".to_owned()]
+        } else {
+            scopes.iter().map(|s| (*s).to_owned()).collect()
+        };
+        db.apps.push(state::App {
+            app_id: app_id.to_owned(),
+            secret: secret.to_owned(),
+            name: if python {
+                String::new()
+            } else {
+                name.to_owned()
+            },
+            redirect_uri: if python {
+                python_oauth::quote(redirect_uri)
+            } else {
+                redirect_uri.to_owned()
+            },
+            scopes_json: serde_json::to_string(&scopes).unwrap_or_else(|_| "[]".to_owned()),
+            scopes,
+            key_share_uri: "none".to_owned(),
+            owner,
+        });
+        true
     }
 
     /// An account by its exact stored username.

@@ -322,6 +322,7 @@ pub struct GoScrobbleBuilder {
     config: Config,
     registration_enabled: bool,
     base_path: String,
+    addr: std::net::SocketAddr,
 }
 
 impl Default for GoScrobbleBuilder {
@@ -339,6 +340,7 @@ impl Default for GoScrobbleBuilder {
             },
             registration_enabled: true,
             base_path: "/api/v1".to_owned(),
+            addr: crate::server::LOOPBACK_ANY_PORT,
         }
     }
 }
@@ -424,6 +426,13 @@ impl GoScrobbleBuilder {
         self
     }
 
+    /// Binds this address instead of a free loopback port (port `0`: a free one), for a
+    /// server on a fixed port. A non-loopback address exposes the emulator to the network.
+    pub fn bind(mut self, addr: std::net::SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
     /// Starts the emulator.
     ///
     /// # Errors
@@ -431,7 +440,7 @@ impl GoScrobbleBuilder {
     pub async fn start(self) -> std::io::Result<GoScrobble> {
         let shared = Arc::new(Shared::new(self.config, self.registration_enabled));
         let app = routes::router(shared.clone(), &self.base_path);
-        let server = TestServer::start_at(app, &self.base_path).await?;
+        let server = TestServer::launch(app, self.addr, &self.base_path).await?;
         Ok(GoScrobble { server, shared })
     }
 }

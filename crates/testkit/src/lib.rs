@@ -1,11 +1,13 @@
 #![doc = include_str!("../README.md")]
 
 mod behaviour;
+mod control;
 mod fault;
 mod log;
 mod server;
 
 pub use behaviour::{Behaviour, UnknownBehaviour};
+pub use control::CONTROL_PREFIX;
 pub use fault::{Fault, FaultRule, Faults, RetryAfter};
 pub use log::{MAX_REQUEST_BYTES, RecordedRequest, RequestLog};
 pub use server::TestServer;
@@ -19,3 +21,7 @@ pub mod goscrobble;
 pub mod maillink;
 #[cfg(feature = "resonite")]
 pub mod resonite;
+
+// The `omniauth-emulator` binary's library side: seed, control API, listeners.
+#[cfg(feature = "server")]
+pub mod standalone;

@@ -179,6 +179,7 @@ impl Maillink {
 pub struct MaillinkBuilder {
     config: Config,
     base_path: String,
+    addr: std::net::SocketAddr,
 }
 
 impl Default for MaillinkBuilder {
@@ -191,6 +192,7 @@ impl Default for MaillinkBuilder {
                 confirm_after_polls: None,
             },
             base_path: String::new(),
+            addr: crate::server::LOOPBACK_ANY_PORT,
         }
     }
 }
@@ -229,7 +231,14 @@ impl MaillinkBuilder {
         self
     }
 
-    /// Starts the emulator on a free loopback port.
+    /// Binds this address instead of a free loopback port (port `0`: a free one), for a
+    /// server on a fixed port. A non-loopback address exposes the emulator to the network.
+    pub fn bind(mut self, addr: std::net::SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Starts the emulator on a free loopback port (or the one given to `bind`).
     ///
     /// # Errors
     /// When no loopback port can be bound.
@@ -237,7 +246,7 @@ impl MaillinkBuilder {
         let base_path = self.base_path.trim_end_matches('/').to_owned();
         let shared = Arc::new(Shared::new(self.config));
         let app = routes::router(shared.clone(), &base_path);
-        let server = TestServer::start_at(app, &base_path).await?;
+        let server = TestServer::launch(app, self.addr, &base_path).await?;
         shared.set_origin(server.base_url());
         Ok(Maillink { server, shared })
     }

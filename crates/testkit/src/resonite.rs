@@ -398,6 +398,7 @@ pub struct ResoniteBuilder {
     remember_me_lifetime: Duration,
     short_lifetime: Duration,
     rate_limit: Option<RateLimitConfig>,
+    addr: std::net::SocketAddr,
 }
 
 impl Default for ResoniteBuilder {
@@ -406,6 +407,7 @@ impl Default for ResoniteBuilder {
             remember_me_lifetime: Duration::from_secs(30 * 24 * 3600),
             short_lifetime: Duration::from_secs(24 * 3600),
             rate_limit: Some(DEFAULT_RATE_LIMIT),
+            addr: crate::server::LOOPBACK_ANY_PORT,
         }
     }
 }
@@ -424,6 +426,13 @@ impl ResoniteBuilder {
         self
     }
 
+    /// Binds this address instead of a free loopback port (port `0`: a free one), for a
+    /// server on a fixed port. A non-loopback address exposes the emulator to the network.
+    pub fn bind(mut self, addr: std::net::SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
     /// Starts the emulator.
     ///
     /// # Errors
@@ -436,10 +445,14 @@ impl ResoniteBuilder {
             rate_limit: self.rate_limit,
         }));
         let hub = Hub::new(state.clone());
-        let routes = routes::router(state.clone())
-            .merge(cloud::router(state.clone(), hub.clone()))
-            .merge(hub.router());
-        let server = TestServer::start(routes).await?;
+        let server = TestServer::launch(
+            routes::router(state.clone())
+                .merge(cloud::router(state.clone(), hub.clone()))
+                .merge(hub.router()),
+            self.addr,
+            "",
+        )
+        .await?;
         Ok(Resonite { server, state, hub })
     }
 }

@@ -1,4 +1,5 @@
-//! A real HTTP server on 127.0.0.1, on a port of its own, for one test.
+//! A real HTTP server on 127.0.0.1, on a port of its own (or one given), for one test or a
+//! standalone emulator.
 
 use std::collections::HashMap;
 use std::io;
@@ -14,6 +15,7 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::control::{self, ControlSlot, Peer};
 use crate::fault::{self, Faults};
 use crate::log::{self, RequestLog};
 
@@ -45,6 +47,7 @@ pub struct TestServer {
     app: Router,
     open: Arc<OpenConnections>,
     running: Mutex<Option<Running>>,
+    control: ControlSlot,
 }
 
 /// One serving of the app: its accept loop and the signal for a graceful end.
@@ -69,12 +72,43 @@ impl TestServer {
     /// # Errors
     /// When no loopback port can be bound.
     pub async fn start_at(app: Router, base_path: &str) -> io::Result<Self> {
-        // Tokio's bind sets SO_REUSEADDR on unix too (mio does), like `bind` below.
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        Self::launch(app, LOOPBACK_ANY_PORT, base_path).await
+    }
+
+    /// Serves `app` on `addr` (port `0`: a free one), for a server on a fixed port such as
+    /// the `omniauth-emulator` binary's. The address is taken as given: binding a
+    /// non-loopback one exposes the emulator to the network.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use std::net::{Ipv4Addr, SocketAddr};
+    /// use axum::Router;
+    /// use omniauth_testkit::TestServer;
+    ///
+    /// let server = TestServer::start_on(Router::new(), SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+    /// assert!(server.addr().ip().is_loopback());
+    /// assert_ne!(server.addr().port(), 0);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// When `addr` cannot be bound (the port is in use).
+    pub async fn start_on(app: Router, addr: SocketAddr) -> io::Result<Self> {
+        Self::launch(app, addr, "").await
+    }
+
+    /// The emulators' way in: `addr` and a base path.
+    // Async without an await so that it can only be called inside a runtime, which the
+    // listener registers with.
+    #[allow(clippy::unused_async)]
+    pub(crate) async fn launch(app: Router, addr: SocketAddr, base_path: &str) -> io::Result<Self> {
+        let listener = bind(addr)?;
         let addr = listener.local_addr()?;
         let log = RequestLog::default();
         let faults = Faults::default();
-        // Layers run outside-in: the log sees every request, faults included.
+        let control = ControlSlot::default();
+        // Layers run outside-in: the log sees every request, faults included. The control
+        // API is outermost, so faults never hit it and the log never lists it.
         let app = app
             .layer(axum::middleware::from_fn_with_state(
                 faults.clone(),
@@ -83,6 +117,10 @@ impl TestServer {
             .layer(axum::middleware::from_fn_with_state(
                 log.clone(),
                 log::record,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                control.clone(),
+                control::dispatch,
             ));
         let base_url = format!("http://{addr}{}", base_path.trim_end_matches('/'));
         let server = Self {
@@ -94,6 +132,7 @@ impl TestServer {
             app,
             open: Arc::new(OpenConnections::default()),
             running: Mutex::new(None),
+            control,
         };
         *server.running() = Some(server.serve(listener));
         Ok(server)
@@ -106,7 +145,11 @@ impl TestServer {
             accepted: self.connections.clone(),
             open: self.open.clone(),
         };
-        let app = self.app.clone();
+        // The peer address lets the control API answer loopback callers only.
+        let app = self
+            .app
+            .clone()
+            .into_make_service_with_connect_info::<Peer>();
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async {
                 let _ = stopped.await;
@@ -145,6 +188,25 @@ impl TestServer {
     /// The fault switchboard.
     pub fn faults(&self) -> &Faults {
         &self.faults
+    }
+
+    /// Serves `routes` under [`CONTROL_PREFIX`](crate::CONTROL_PREFIX) (`/__omniauth/…`,
+    /// at the root whatever the base path), to loopback peers only; others get `403`. The
+    /// routes are written with the prefix (`/__omniauth/faults`). Replaces routes set
+    /// before. Requests to them pass neither the fault layer nor the request log.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use axum::{Router, routing::get};
+    /// use omniauth_testkit::TestServer;
+    ///
+    /// let server = TestServer::start(Router::new()).await?;
+    /// server.set_control(Router::new().route("/__omniauth/hello", get(|| async { "hi" })));
+    /// assert!(server.url("/__omniauth/hello").ends_with("/__omniauth/hello"));
+    /// # Ok(()) }
+    /// ```
+    pub fn set_control(&self, routes: Router) {
+        self.control.set(routes);
     }
 
     /// How many TCP connections the server has accepted (to see a client reuse them).
@@ -223,6 +285,10 @@ impl Drop for TestServer {
         }
     }
 }
+
+/// `127.0.0.1:0`: a free loopback port.
+pub(crate) const LOOPBACK_ANY_PORT: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
 
 /// A loopback listener with `SO_REUSEADDR` (unix), so a restart can take its port back
 /// while connections of the previous serving are in `TIME_WAIT`. On Windows the option
@@ -335,6 +401,12 @@ impl axum::serve::Listener for Tracked {
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
         self.listener.local_addr()
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, Tracked>> for Peer {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, Tracked>) -> Self {
+        Self(*stream.remote_addr())
     }
 }
 

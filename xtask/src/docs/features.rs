@@ -152,11 +152,13 @@ pub fn render(metadata: &Value) -> Result<String, String> {
         if name == "default" {
             continue;
         }
-        let _ = writeln!(
-            out,
-            "| `{name}` | `omniauth_testkit::{name}` | {} |",
-            code_list(&enables)
-        );
+        // `server` is the binary's feature, not an emulator: its module has another name.
+        let module = if name == "server" {
+            "the `omniauth-emulator` binary, `omniauth_testkit::standalone`".to_owned()
+        } else {
+            format!("`omniauth_testkit::{name}`")
+        };
+        let _ = writeln!(out, "| `{name}` | {module} | {} |", code_list(&enables));
     }
     Ok(out)
 }

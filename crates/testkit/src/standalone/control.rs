@@ -1,0 +1,525 @@
+//! The control API of the standalone emulators: the [`TestServer`] and emulator operations a
+//! Rust test calls, as JSON routes under [`CONTROL_PREFIX`](crate::CONTROL_PREFIX).
+//!
+//! | method and path | what it does | services |
+//! |---|---|---|
+//! | `GET /__omniauth/requests` | the request log, oldest first | all |
+//! | `DELETE /__omniauth/requests` | forgets the log | all |
+//! | `POST /__omniauth/faults` | adds a fault rule (JSON below) | all |
+//! | `DELETE /__omniauth/faults` | removes every rule | all |
+//! | `POST /__omniauth/restart` | a server restart, as the emulator's `restart` | resonite, burgerauth |
+//! | `POST /__omniauth/clock` `{"advance_secs": N}` | moves the server's clock | burgerauth, goscrobble |
+//! | `GET /__omniauth/users/{username}` | uuid, email and ingress key | goscrobble |
+//! | `GET /__omniauth/outbox` | the login emails sent, with `auth_id` and link | maillink |
+//! | `GET /__omniauth/logins/{auth_id}` | `{"state": …, "polls": N}` | maillink |
+//! | `POST /__omniauth/logins/{auth_id}/confirm` | follows the link | maillink |
+//! | `POST /__omniauth/logins/last/confirm` | follows the last email's link | maillink |
+//! | `POST /__omniauth/logins/{auth_id}/expire` | expires the login now | maillink |
+
+// Helpers answer early with a finished response, as the handlers do.
+#![allow(clippy::result_large_err)]
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use http::{Method, StatusCode, header};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::burgerauth::Burgerauth;
+use crate::goscrobble::GoScrobble;
+use crate::maillink::{LoginState, Maillink};
+use crate::resonite::Resonite;
+use crate::{Fault, FaultRule, RetryAfter, TestServer};
+
+/// A fault rule as JSON: `{"path": "/userSessions", "method": "POST", "times": 1, "fault":
+/// {"type": "status", "status": 503, "retry_after_secs": 2}}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleJson {
+    path: String,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    times: Option<u32>,
+    fault: FaultJson,
+}
+
+/// Every [`Fault`], by `type`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum FaultJson {
+    Delay {
+        ms: u64,
+    },
+    Status {
+        status: u16,
+        #[serde(default)]
+        retry_after_secs: Option<u64>,
+        /// `Retry-After` as an HTTP-date this many seconds ahead.
+        #[serde(default)]
+        retry_after_date_in_secs: Option<u64>,
+        #[serde(default)]
+        body: String,
+    },
+    ResetMidBody,
+    Truncated,
+    Html {
+        status: u16,
+    },
+    Oversized {
+        bytes: usize,
+    },
+    WrongContentType,
+    Empty {
+        status: u16,
+    },
+    InvalidUtf8,
+    NotJson,
+}
+
+impl FaultJson {
+    fn into_fault(self) -> Result<Fault, String> {
+        let status = |code: u16| {
+            StatusCode::from_u16(code).map_err(|_| format!("{code} is not an HTTP status"))
+        };
+        Ok(match self {
+            Self::Delay { ms } => Fault::Delay(Duration::from_millis(ms)),
+            Self::Status {
+                status: code,
+                retry_after_secs,
+                retry_after_date_in_secs,
+                body,
+            } => Fault::Status {
+                status: status(code)?,
+                retry_after: match (retry_after_secs, retry_after_date_in_secs) {
+                    (Some(_), Some(_)) => {
+                        return Err(
+                            "give retry_after_secs or retry_after_date_in_secs, not both".into(),
+                        );
+                    }
+                    (Some(secs), None) => Some(RetryAfter::Seconds(secs)),
+                    (None, Some(secs)) => Some(RetryAfter::DateIn(Duration::from_secs(secs))),
+                    (None, None) => None,
+                },
+                body,
+            },
+            Self::ResetMidBody => Fault::ResetMidBody,
+            Self::Truncated => Fault::Truncated,
+            Self::Html { status: code } => Fault::Html(status(code)?),
+            Self::Oversized { bytes } => Fault::Oversized(bytes),
+            Self::WrongContentType => Fault::WrongContentType,
+            Self::Empty { status: code } => Fault::Empty(status(code)?),
+            Self::InvalidUtf8 => Fault::InvalidUtf8,
+            Self::NotJson => Fault::NotJson,
+        })
+    }
+}
+
+impl RuleJson {
+    fn into_rule(self) -> Result<FaultRule, String> {
+        let mut rule = FaultRule::new(self.path, self.fault.into_fault()?);
+        if let Some(method) = self.method {
+            let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+                .map_err(|_| format!("{method:?} is not an HTTP method"))?;
+            rule = rule.method(method);
+        }
+        if let Some(times) = self.times {
+            rule = rule.times(times);
+        }
+        Ok(rule)
+    }
+}
+
+/// Something that has a [`TestServer`]: each emulator.
+trait Served: Send + Sync + 'static {
+    fn test_server(&self) -> &TestServer;
+}
+
+impl Served for Resonite {
+    fn test_server(&self) -> &TestServer {
+        self.server()
+    }
+}
+impl Served for Burgerauth {
+    fn test_server(&self) -> &TestServer {
+        self.server()
+    }
+}
+impl Served for GoScrobble {
+    fn test_server(&self) -> &TestServer {
+        self.server()
+    }
+}
+impl Served for Maillink {
+    fn test_server(&self) -> &TestServer {
+        self.server()
+    }
+}
+
+/// The emulator is held weakly: it owns the server that owns these routes.
+type Handle<T> = State<Weak<T>>;
+
+fn gone() -> Response {
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the emulator is shutting down",
+    )
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+fn done() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+fn upgrade<T>(weak: &Weak<T>) -> Result<Arc<T>, Response> {
+    weak.upgrade().ok_or_else(gone)
+}
+
+/// `Json<Value>` without axum's own rejection text: a body that is not the expected JSON
+/// gets `{"error": …}` like every other control answer.
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Response> {
+    serde_json::from_slice(body).map_err(|err| error(StatusCode::BAD_REQUEST, &err.to_string()))
+}
+
+fn common<T: Served, S: Clone + Send + Sync + 'static>(emulator: &Arc<T>) -> Router<S> {
+    Router::new()
+        .route(
+            "/__omniauth/requests",
+            get(requests::<T>).delete(clear_requests::<T>),
+        )
+        .route(
+            "/__omniauth/faults",
+            post(inject::<T>).delete(clear_faults::<T>),
+        )
+        .with_state(Arc::downgrade(emulator))
+}
+
+async fn requests<T: Served>(State(weak): Handle<T>) -> Response {
+    let emulator = match upgrade(&weak) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let list: Vec<Value> = emulator
+        .test_server()
+        .requests()
+        .all()
+        .into_iter()
+        .map(|request| {
+            let headers: serde_json::Map<String, Value> = request
+                .headers
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.as_str().to_owned(),
+                        Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned()),
+                    )
+                })
+                .collect();
+            json!({
+                "method": request.method.as_str(),
+                "path": request.path,
+                "query": request.query,
+                "headers": headers,
+                "body": String::from_utf8_lossy(&request.body),
+            })
+        })
+        .collect();
+    Json(list).into_response()
+}
+
+async fn clear_requests<T: Served>(State(weak): Handle<T>) -> Response {
+    match upgrade(&weak) {
+        Ok(emulator) => {
+            emulator.test_server().requests().clear();
+            done()
+        }
+        Err(response) => response,
+    }
+}
+
+async fn inject<T: Served>(State(weak): Handle<T>, body: axum::body::Bytes) -> Response {
+    let emulator = match upgrade(&weak) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let rule = match parse::<RuleJson>(&body).and_then(|rule| {
+        rule.into_rule()
+            .map_err(|message| error(StatusCode::BAD_REQUEST, &message))
+    }) {
+        Ok(rule) => rule,
+        Err(response) => return response,
+    };
+    emulator.test_server().faults().inject(rule);
+    done()
+}
+
+async fn clear_faults<T: Served>(State(weak): Handle<T>) -> Response {
+    match upgrade(&weak) {
+        Ok(emulator) => {
+            emulator.test_server().faults().clear();
+            done()
+        }
+        Err(response) => response,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Clock {
+    advance_secs: i64,
+}
+
+/// Resonite: the common routes and a restart (connections cut, the database kept).
+pub(super) fn resonite(emulator: &Arc<Resonite>) -> Router {
+    let weak = Arc::downgrade(emulator);
+    common(emulator).route(
+        "/__omniauth/restart",
+        post(move || async move {
+            if weak.upgrade().is_none() {
+                return gone();
+            }
+            // A restart cuts every connection, this one included: answer first, then
+            // restart once the answer had time to leave.
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if let Some(emulator) = weak.upgrade()
+                    && let Err(err) = emulator.restart().await
+                {
+                    tracing::warn!(error = %err, "the resonite emulator did not come back");
+                }
+            });
+            (
+                StatusCode::ACCEPTED,
+                [(header::CONNECTION, "close")],
+                Json(json!({ "restarting": true })),
+            )
+                .into_response()
+        }),
+    )
+}
+
+/// Burgerauth: a restart (sessions, codes and stamps dropped on 1.3) and the clock.
+pub(super) fn burgerauth(emulator: &Arc<Burgerauth>) -> Router {
+    let restart = Arc::downgrade(emulator);
+    let clock = Arc::downgrade(emulator);
+    common(emulator)
+        .route(
+            "/__omniauth/restart",
+            post(move || async move {
+                match upgrade(&restart) {
+                    Ok(emulator) => {
+                        emulator.restart();
+                        done()
+                    }
+                    Err(response) => response,
+                }
+            }),
+        )
+        .route(
+            "/__omniauth/clock",
+            post(move |body: axum::body::Bytes| async move {
+                let emulator = match upgrade(&clock) {
+                    Ok(e) => e,
+                    Err(r) => return r,
+                };
+                match parse::<Clock>(&body) {
+                    Ok(Clock { advance_secs }) => {
+                        emulator.advance_clock(advance_secs);
+                        Json(json!({ "now": emulator.now() })).into_response()
+                    }
+                    Err(response) => response,
+                }
+            }),
+        )
+}
+
+/// GoScrobble: the clock (forward only) and a user's ingress key.
+pub(super) fn goscrobble(emulator: &Arc<GoScrobble>) -> Router {
+    let clock = Arc::downgrade(emulator);
+    let users = Arc::downgrade(emulator);
+    common(emulator)
+        .route(
+            "/__omniauth/clock",
+            post(move |body: axum::body::Bytes| async move {
+                let emulator = match upgrade(&clock) {
+                    Ok(e) => e,
+                    Err(r) => return r,
+                };
+                match parse::<Clock>(&body) {
+                    Ok(Clock { advance_secs }) => match u64::try_from(advance_secs) {
+                        Ok(secs) => {
+                            emulator.advance(Duration::from_secs(secs));
+                            Json(json!({ "now": emulator.now().to_rfc3339() })).into_response()
+                        }
+                        Err(_) => error(
+                            StatusCode::BAD_REQUEST,
+                            "the goscrobble clock only moves forward",
+                        ),
+                    },
+                    Err(response) => response,
+                }
+            }),
+        )
+        .route(
+            "/__omniauth/users/{username}",
+            get(move |Path(username): Path<String>| async move {
+                let emulator = match upgrade(&users) {
+                    Ok(e) => e,
+                    Err(r) => return r,
+                };
+                match emulator.user(&username) {
+                    Some(user) => Json(json!({
+                        "uuid": user.uuid,
+                        "username": user.username,
+                        "email": user.email,
+                        "ingress_key": user.ingress_key,
+                        "admin": user.admin,
+                        "moderator": user.moderator,
+                        "active": user.active,
+                    }))
+                    .into_response(),
+                    None => error(StatusCode::NOT_FOUND, "no such user"),
+                }
+            }),
+        )
+}
+
+/// The email-link service: the outbox and the user's side of a login.
+pub(super) fn maillink(emulator: &Arc<Maillink>) -> Router {
+    let state = Arc::downgrade(emulator);
+    common::<Maillink, Weak<Maillink>>(emulator)
+        .route("/__omniauth/outbox", get(outbox))
+        .route("/__omniauth/logins/{auth_id}", get(login))
+        .route("/__omniauth/logins/last/confirm", post(confirm_last))
+        .route("/__omniauth/logins/{auth_id}/confirm", post(confirm))
+        .route("/__omniauth/logins/{auth_id}/expire", post(expire))
+        .with_state(state)
+}
+
+async fn outbox(State(weak): Handle<Maillink>) -> Response {
+    let emulator = match upgrade(&weak) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let list: Vec<Value> = emulator
+        .outbox()
+        .into_iter()
+        .map(|email| {
+            json!({
+                "to": email.to,
+                "username": email.username,
+                "auth_id": email.auth_id,
+                "link": email.link,
+                "session_platform": email.session_platform,
+            })
+        })
+        .collect();
+    Json(list).into_response()
+}
+
+async fn login(State(weak): Handle<Maillink>, Path(auth_id): Path<String>) -> Response {
+    let emulator = match upgrade(&weak) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let Some(state) = emulator.login_state(&auth_id) else {
+        return error(StatusCode::NOT_FOUND, "no such login");
+    };
+    let name = match state {
+        LoginState::Pending => "pending",
+        LoginState::Confirmed => "confirmed",
+        LoginState::Consumed => "consumed",
+        LoginState::Expired => "expired",
+    };
+    Json(json!({ "state": name, "polls": emulator.poll_count(&auth_id) })).into_response()
+}
+
+/// `204` when the login changed, `409` when it could not (not pending, expired, unknown).
+fn changed(ok: bool, what: &str) -> Response {
+    if ok {
+        done()
+    } else {
+        error(StatusCode::CONFLICT, &format!("no pending login to {what}"))
+    }
+}
+
+async fn confirm(State(weak): Handle<Maillink>, Path(auth_id): Path<String>) -> Response {
+    match upgrade(&weak) {
+        Ok(emulator) => changed(emulator.confirm(&auth_id), "confirm"),
+        Err(response) => response,
+    }
+}
+
+async fn confirm_last(State(weak): Handle<Maillink>) -> Response {
+    match upgrade(&weak) {
+        Ok(emulator) => changed(emulator.confirm_last(), "confirm"),
+        Err(response) => response,
+    }
+}
+
+async fn expire(State(weak): Handle<Maillink>, Path(auth_id): Path<String>) -> Response {
+    match upgrade(&weak) {
+        Ok(emulator) => changed(emulator.expire(&auth_id), "expire"),
+        Err(response) => response,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fault_type_reads() {
+        let cases = [
+            (
+                r#"{"type":"delay","ms":5}"#,
+                Fault::Delay(Duration::from_millis(5)),
+            ),
+            (r#"{"type":"reset_mid_body"}"#, Fault::ResetMidBody),
+            (r#"{"type":"truncated"}"#, Fault::Truncated),
+            (
+                r#"{"type":"html","status":502}"#,
+                Fault::Html(StatusCode::BAD_GATEWAY),
+            ),
+            (r#"{"type":"oversized","bytes":10}"#, Fault::Oversized(10)),
+            (r#"{"type":"wrong_content_type"}"#, Fault::WrongContentType),
+            (
+                r#"{"type":"empty","status":500}"#,
+                Fault::Empty(StatusCode::INTERNAL_SERVER_ERROR),
+            ),
+            (r#"{"type":"invalid_utf8"}"#, Fault::InvalidUtf8),
+            (r#"{"type":"not_json"}"#, Fault::NotJson),
+            (
+                r#"{"type":"status","status":429,"retry_after_secs":3}"#,
+                Fault::rate_limited(RetryAfter::Seconds(3)),
+            ),
+        ];
+        for (text, expected) in cases {
+            let parsed: FaultJson = serde_json::from_str(text).unwrap();
+            assert_eq!(parsed.into_fault().unwrap(), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_rules_are_refused() {
+        for text in [
+            r#"{"path":"/x","fault":{"type":"status","status":99}}"#,
+            r#"{"path":"/x","fault":{"type":"status","status":429,"retry_after_secs":1,"retry_after_date_in_secs":1}}"#,
+            r#"{"path":"/x","method":"GE T","fault":{"type":"not_json"}}"#,
+        ] {
+            let rule: RuleJson = serde_json::from_str(text).unwrap();
+            assert!(rule.into_rule().is_err(), "{text}");
+        }
+        assert!(
+            serde_json::from_str::<RuleJson>(r#"{"path":"/x","fault":{"type":"boom"}}"#).is_err()
+        );
+    }
+}

@@ -1,0 +1,441 @@
+//! The seed file: the accounts and data each emulator starts with, as JSON.
+//!
+//! Unknown fields are errors (a typo must not silently seed nothing), and every error names
+//! the file, the line and column, and the field, like `seed.json:4:17: resonite.accounts[0].pasword: unknown field`.
+
+use std::fmt;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+/// The seed used without `--seed`: the accounts the `omniauth demo` uses, documented in the
+/// crate README.
+pub const DEFAULT_SEED: &str = include_str!("default-seed.json");
+
+/// What every emulator starts with. Each part is optional; a service not started ignores its
+/// part.
+///
+/// ```
+/// use omniauth_testkit::standalone::Seed;
+///
+/// let seed = Seed::parse(r#"{"maillink": {"users": [{"username": "ann", "email": "ann@example.com"}]}}"#, "inline")?;
+/// assert_eq!(seed.maillink.users[0].username, "ann");
+/// assert!(Seed::parse(r#"{"maillink": {"userz": []}}"#, "inline").is_err());
+/// # Ok::<(), omniauth_testkit::standalone::SeedError>(())
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct Seed {
+    /// Resonite accounts, contacts, sessions and messages.
+    pub resonite: ResoniteSeed,
+    /// Burgerauth accounts and OAuth2 apps.
+    pub burgerauth: BurgerauthSeed,
+    /// GoScrobble users.
+    pub goscrobble: GoScrobbleSeed,
+    /// Email-link service users.
+    pub maillink: MaillinkSeed,
+}
+
+/// The Resonite part of a [`Seed`]. Users are named by username; their user id is
+/// `U-<username>`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct ResoniteSeed {
+    /// Accounts.
+    pub accounts: Vec<ResoniteAccount>,
+    /// Contact entries, one direction each.
+    pub contacts: Vec<ResoniteContact>,
+    /// Published sessions (worlds), hosted by an account.
+    pub sessions: Vec<ResoniteSession>,
+    /// Messages, put into both mailboxes.
+    pub messages: Vec<ResoniteMessage>,
+}
+
+/// A Resonite account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ResoniteAccount {
+    /// The username (the user id is `U-<username>`).
+    pub username: String,
+    /// The email (optional).
+    #[serde(default)]
+    pub email: String,
+    /// The password.
+    pub password: String,
+    /// Turns 2FA on: the one code the emulator accepts in the `TOTP` header (it checks a
+    /// fixed code, not a time-based one from a secret).
+    #[serde(default)]
+    pub totp_code: Option<String>,
+    /// Recovery codes, each replacing the TOTP code once.
+    #[serde(default)]
+    pub recovery_codes: Vec<String>,
+}
+
+/// A Resonite contact entry: `contact` in `owner`'s list.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ResoniteContact {
+    /// Whose list (a username).
+    pub owner: String,
+    /// Who is in it (a username).
+    pub contact: String,
+    /// `Accepted` (the default), `Requested`, `Ignored`, `Blocked`, …
+    #[serde(default = "accepted")]
+    pub status: String,
+}
+
+fn accepted() -> String {
+    "Accepted".to_owned()
+}
+
+/// A published Resonite session with the live API's fields.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ResoniteSession {
+    /// The host (a username).
+    pub host: String,
+    /// The session id (`S-…`).
+    pub id: String,
+    /// The session name.
+    pub name: String,
+}
+
+/// A Resonite message.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ResoniteMessage {
+    /// The sender (a username).
+    pub from: String,
+    /// The recipient (a username).
+    pub to: String,
+    /// The message type (default `Text`).
+    #[serde(default = "text", rename = "type")]
+    pub message_type: String,
+    /// The content; for non-text types a JSON document in a string, as the API sends it.
+    pub content: String,
+    /// When it was sent (RFC 3339; default: when the emulator starts).
+    #[serde(default)]
+    pub sent: Option<DateTime<Utc>>,
+}
+
+fn text() -> String {
+    "Text".to_owned()
+}
+
+/// The Burgerauth part of a [`Seed`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct BurgerauthSeed {
+    /// Accounts.
+    pub accounts: Vec<BurgerauthAccount>,
+    /// OAuth2 apps.
+    pub apps: Vec<BurgerauthApp>,
+}
+
+/// A Burgerauth account. The seed gives the password; the emulator stores what a client
+/// derives from it (spec §1.3): the modern Argon2id hash for a migrated 1.3 account, the
+/// legacy SHA3-512 ×128 hash otherwise (and always on the 1.2 builds).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct BurgerauthAccount {
+    /// The username (1–20 ASCII letters and digits on the real server).
+    pub username: String,
+    /// The password as the user types it.
+    pub password: String,
+    /// Whether the account uses the modern hash (default `true`).
+    #[serde(default = "yes")]
+    pub migrated: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A Burgerauth OAuth2 app with a known id and client secret.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct BurgerauthApp {
+    /// The owner (a username of `accounts`).
+    pub owner: String,
+    /// The app (client) id.
+    pub app_id: String,
+    /// The client secret.
+    pub secret: String,
+    /// The app's name.
+    #[serde(default)]
+    pub name: String,
+    /// The redirect URI.
+    pub redirect_uri: String,
+    /// Scopes (`openid`, `aeskeyshare`; default `["openid"]`).
+    #[serde(default = "openid")]
+    pub scopes: Vec<String>,
+}
+
+fn openid() -> Vec<String> {
+    vec!["openid".to_owned()]
+}
+
+/// The GoScrobble part of a [`Seed`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct GoScrobbleSeed {
+    /// Users (each gets a random ingress key; `GET /__omniauth/users/{name}` tells it).
+    pub users: Vec<GoScrobbleUser>,
+}
+
+/// A GoScrobble user.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct GoScrobbleUser {
+    /// The username.
+    pub username: String,
+    /// The email.
+    #[serde(default)]
+    pub email: String,
+    /// The password.
+    pub password: String,
+    /// Admin flag.
+    #[serde(default)]
+    pub admin: bool,
+    /// Moderator flag.
+    #[serde(default)]
+    pub moderator: bool,
+}
+
+/// The email-link part of a [`Seed`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
+pub struct MaillinkSeed {
+    /// Users.
+    pub users: Vec<MaillinkUser>,
+}
+
+/// An email-link user.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct MaillinkUser {
+    /// The username.
+    pub username: String,
+    /// The email the login links go to (none: the account cannot log in by link).
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+impl Seed {
+    /// The default seed ([`DEFAULT_SEED`]).
+    ///
+    /// ```
+    /// let seed = omniauth_testkit::standalone::Seed::default_seed();
+    /// assert_eq!(seed.resonite.accounts[0].username, "demo");
+    /// ```
+    ///
+    /// # Panics
+    /// Never: a test parses the embedded file.
+    pub fn default_seed() -> Self {
+        Self::parse(DEFAULT_SEED, "default-seed.json").expect("the default seed parses")
+    }
+
+    /// Parses a seed; `source` names it in errors (the file name).
+    ///
+    /// # Errors
+    /// A [`SeedError`] naming `source`, the line, the column and the field.
+    pub fn parse(text: &str, source: &str) -> Result<Self, SeedError> {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let seed: Self = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+            let field = err.path().to_string();
+            let inner = err.into_inner();
+            SeedError {
+                source: source.to_owned(),
+                line: inner.line(),
+                column: inner.column(),
+                field,
+                message: strip_position(&inner.to_string()),
+            }
+        })?;
+        deserializer.end().map_err(|err| SeedError {
+            source: source.to_owned(),
+            line: err.line(),
+            column: err.column(),
+            field: ".".to_owned(),
+            message: strip_position(&err.to_string()),
+        })?;
+        seed.check_references(source)?;
+        Ok(seed)
+    }
+
+    /// Reads and parses a seed file.
+    ///
+    /// # Errors
+    /// When the file cannot be read, or as [`Seed::parse`].
+    pub fn load(path: &Path) -> Result<Self, SeedError> {
+        let source = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|err| SeedError {
+            source: source.clone(),
+            line: 0,
+            column: 0,
+            field: ".".to_owned(),
+            message: format!("cannot read: {err}"),
+        })?;
+        Self::parse(&text, &source)
+    }
+
+    /// Every name a contact, session, message or app refers to is an account of the same
+    /// service, so that applying cannot half-fail.
+    fn check_references(&self, source: &str) -> Result<(), SeedError> {
+        let resonite: Vec<&str> = self
+            .resonite
+            .accounts
+            .iter()
+            .map(|a| a.username.as_str())
+            .collect();
+        let missing = |field: String, name: &str| SeedError {
+            source: source.to_owned(),
+            line: 0,
+            column: 0,
+            field,
+            message: format!("no account named {name:?} in this service's accounts"),
+        };
+        for (i, c) in self.resonite.contacts.iter().enumerate() {
+            for (key, name) in [("owner", &c.owner), ("contact", &c.contact)] {
+                if !resonite.contains(&name.as_str()) {
+                    return Err(missing(format!("resonite.contacts[{i}].{key}"), name));
+                }
+            }
+        }
+        for (i, s) in self.resonite.sessions.iter().enumerate() {
+            if !resonite.contains(&s.host.as_str()) {
+                return Err(missing(format!("resonite.sessions[{i}].host"), &s.host));
+            }
+        }
+        for (i, m) in self.resonite.messages.iter().enumerate() {
+            for (key, name) in [("from", &m.from), ("to", &m.to)] {
+                if !resonite.contains(&name.as_str()) {
+                    return Err(missing(format!("resonite.messages[{i}].{key}"), name));
+                }
+            }
+        }
+        for (i, app) in self.burgerauth.apps.iter().enumerate() {
+            if !self
+                .burgerauth
+                .accounts
+                .iter()
+                .any(|a| a.username == app.owner)
+            {
+                return Err(missing(format!("burgerauth.apps[{i}].owner"), &app.owner));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `serde_json` appends " at line L column C"; the error says it once, in front.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// A seed file that cannot be used: `FILE:LINE:COL: FIELD: message` (the line and column
+/// are left out when the fault is not at one place, such as a name no account has).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedError {
+    source: String,
+    line: usize,
+    column: usize,
+    field: String,
+    message: String,
+}
+
+impl SeedError {
+    /// The file (or source name) the seed came from.
+    pub fn source_name(&self) -> &str {
+        &self.source
+    }
+
+    /// The line (1-based), `0` when the fault is not at one place.
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    /// The field, as a path (`resonite.accounts[0].password`).
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+}
+
+impl fmt::Display for SeedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}: {}", self.source, self.field, self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}: {}",
+                self.source, self.line, self.column, self.field, self.message
+            )
+        }
+    }
+}
+
+impl std::error::Error for SeedError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_seed_parses_and_holds_the_demo_accounts() {
+        let seed = Seed::default_seed();
+        assert_eq!(seed.resonite.accounts[0].username, "demo");
+        assert_eq!(seed.burgerauth.accounts[0].username, "demo");
+        assert_eq!(seed.goscrobble.users[0].username, "demo");
+        assert_eq!(seed.maillink.users[0].username, "demo");
+    }
+
+    #[test]
+    fn errors_name_file_line_column_and_field() {
+        let text = "{\n  \"resonite\": {\n    \"accounts\": [\n      {\"username\": \"a\", \"pasword\": \"x\"}\n    ]\n  }\n}\n";
+        let err = Seed::parse(text, "seed.json").unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.starts_with("seed.json:4:"), "{shown}");
+        assert!(shown.contains("resonite.accounts[0].pasword"), "{shown}");
+        assert!(shown.contains("unknown field"), "{shown}");
+        assert_eq!(err.line(), 4);
+    }
+
+    #[test]
+    fn a_wrong_type_names_its_field() {
+        let text = "{\"goscrobble\": {\"users\": [{\"username\": \"a\", \"password\": \"p\", \"admin\": \"yes\"}]}}";
+        let err = Seed::parse(text, "s.json").unwrap_err();
+        assert_eq!(err.field(), "goscrobble.users[0].admin");
+        assert!(err.to_string().starts_with("s.json:1:"), "{err}");
+    }
+
+    #[test]
+    fn a_reference_to_no_account_is_an_error() {
+        let text = r#"{"resonite": {"accounts": [{"username": "a", "password": "p"}], "contacts": [{"owner": "a", "contact": "b"}]}}"#;
+        let err = Seed::parse(text, "s.json").unwrap_err();
+        assert_eq!(err.field(), "resonite.contacts[0].contact");
+        assert!(err.to_string().contains("\"b\""), "{err}");
+    }
+
+    #[test]
+    fn trailing_garbage_is_an_error() {
+        assert!(Seed::parse("{} x", "s.json").is_err());
+    }
+}
