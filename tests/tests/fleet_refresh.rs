@@ -10,51 +10,24 @@
 mod common;
 mod redis_env;
 
+use common::fleet::{KEY, authenticator, store, wait_for};
+
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use goscrobble_api::GoScrobbleAuthenticator;
-use omniauth::{Authenticator, ExposeSecret as _, FileStore, Password, SessionManager};
-use omniauth_testkit::goscrobble::GoScrobble;
+use omniauth::{ExposeSecret as _, SessionManager};
 use omniauth_types::http::Method;
-use omniauth_types::{RedisStore, TokenStore};
 
 const CHILD_ENV: &str = "OMNIAUTH_E2E_REFRESH_CHILD";
 const URL_ENV: &str = "OMNIAUTH_E2E_REFRESH_URL";
 const ID_ENV: &str = "OMNIAUTH_E2E_REFRESH_ID";
 /// Set to `<url> <prefix>` when the fleet shares a `RedisStore` instead of the file.
 const REDIS_ENV: &str = "OMNIAUTH_E2E_REFRESH_REDIS";
-const KEY: &str = "goscrobble/alice";
 const PROCESSES: usize = 4;
 const TASKS: usize = 16;
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(started.elapsed() < Duration::from_secs(60), "{what}");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
-
-fn authenticator(base_url: &str) -> Arc<dyn Authenticator> {
-    let client = goscrobble_api::Client::builder()
-        .base_url(base_url)
-        .heavy_rate_limit(None)
-        .build()
-        .unwrap();
-    Arc::new(GoScrobbleAuthenticator::new(client))
-}
-
-/// The store the fleet shares: the file at `path`, or Redis when `redis` is `<url> <prefix>`.
-fn store(path: &Path, redis: Option<&str>) -> Arc<dyn TokenStore> {
-    match redis.and_then(|r| r.split_once(' ')) {
-        Some((url, prefix)) => Arc::new(RedisStore::open(url).unwrap().with_prefix(prefix)),
-        None => Arc::new(FileStore::new(path)),
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fleet_sharing_a_file_store_refreshes_once() {
@@ -70,29 +43,13 @@ async fn a_fleet_sharing_redis_refreshes_once() {
 }
 
 async fn fleet_refreshes_once(redis: Option<String>) {
-    let emulator = GoScrobble::builder()
-        .jwt_expiry(Duration::from_secs(3600))
-        .without_rate_limits()
-        .start()
-        .await
-        .unwrap();
-    emulator.add_user("alice", common::PASSWORD, common::EMAIL);
-    let dir = tempfile::tempdir().unwrap();
-    let store_path = dir.path().join("sessions.json");
-    let client = goscrobble_api::Client::builder()
-        .base_url(emulator.base_url())
-        .heavy_rate_limit(None)
-        .build()
-        .unwrap();
-    let mut session = client
-        .login("alice", &Password::new(common::PASSWORD))
-        .await
-        .unwrap();
-    let old_token = session.access_token().expose_secret().to_owned();
-    // Still good on the server, expired for every client: all of them want to refresh.
-    session.set_expires_at(Some(chrono::Utc::now() - chrono::TimeDelta::seconds(5)));
-    let shared = store(&store_path, redis.as_deref());
-    shared.save(KEY, &session).await.unwrap();
+    let common::fleet::ExpiredSession {
+        emulator,
+        dir: _dir,
+        store_path,
+        old_token,
+        shared,
+    } = common::fleet::expired_session(redis.as_deref(), None).await;
 
     let tokens = run_fleet(&store_path, emulator.base_url(), redis.as_deref()).await;
 
@@ -154,9 +111,11 @@ async fn run_fleet(store_path: &Path, base_url: &str, redis: Option<&str>) -> Ve
         .collect();
     let root = store_path.parent().unwrap().to_path_buf();
     tokio::task::spawn_blocking(move || {
-        wait_for("the children never got ready", || {
-            (0..PROCESSES).all(|id| root.join(format!("ready-{id}")).exists())
-        });
+        wait_for(
+            "the children never got ready",
+            Duration::from_millis(2),
+            || (0..PROCESSES).all(|id| root.join(format!("ready-{id}")).exists()),
+        );
     })
     .await
     .unwrap();
@@ -203,11 +162,13 @@ fn refresher_child() {
     let redis = std::env::var(REDIS_ENV).ok();
     let manager = Arc::new(SessionManager::with_shared_store(
         authenticator(&base_url),
-        store(&path, redis.as_deref()),
+        store(&path, redis.as_deref(), None),
         KEY,
     ));
     std::fs::write(dir.join(format!("ready-{id}")), b"").unwrap();
-    wait_for("never told to go", || dir.join("go").exists());
+    wait_for("never told to go", Duration::from_millis(2), || {
+        dir.join("go").exists()
+    });
     let tokens = runtime.block_on(async {
         let barrier = Arc::new(tokio::sync::Barrier::new(TASKS));
         let tasks: Vec<_> = (0..TASKS)

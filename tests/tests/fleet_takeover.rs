@@ -12,55 +12,23 @@
 mod common;
 mod redis_env;
 
+use common::fleet::{KEY, authenticator, store, wait_for};
+
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use goscrobble_api::GoScrobbleAuthenticator;
-use omniauth::{Authenticator, ExposeSecret as _, FileStore, Password, SessionManager};
-use omniauth_testkit::goscrobble::GoScrobble;
+use omniauth::{ExposeSecret as _, SessionManager};
 use omniauth_testkit::{Fault, FaultRule};
 use omniauth_types::http::Method;
-use omniauth_types::{RedisStore, TokenStore};
 
 const CHILD_ENV: &str = "OMNIAUTH_E2E_TAKEOVER_CHILD";
 const URL_ENV: &str = "OMNIAUTH_E2E_TAKEOVER_URL";
 const ID_ENV: &str = "OMNIAUTH_E2E_TAKEOVER_ID";
 /// Set to `<url> <prefix>` when the fleet shares a `RedisStore`.
 const REDIS_ENV: &str = "OMNIAUTH_E2E_TAKEOVER_REDIS";
-const KEY: &str = "goscrobble/alice";
 const LEASE: Duration = Duration::from_secs(1);
-
-fn store(path: &Path, redis: Option<&str>) -> Arc<dyn TokenStore> {
-    match redis.and_then(|r| r.split_once(' ')) {
-        Some((url, prefix)) => Arc::new(
-            RedisStore::open(url)
-                .unwrap()
-                .with_prefix(prefix)
-                .with_lease(LEASE),
-        ),
-        None => Arc::new(FileStore::new(path)),
-    }
-}
-
-fn authenticator(base_url: &str) -> Arc<dyn Authenticator> {
-    let client = goscrobble_api::Client::builder()
-        .base_url(base_url)
-        .heavy_rate_limit(None)
-        .build()
-        .unwrap();
-    Arc::new(GoScrobbleAuthenticator::new(client))
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(started.elapsed() < Duration::from_secs(60), "{what}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_store_refresher_killed_mid_refresh_is_taken_over() {
@@ -76,28 +44,13 @@ async fn a_redis_refresher_killed_mid_refresh_is_taken_over_after_the_lease() {
 }
 
 async fn takeover(redis: Option<String>) {
-    let emulator = GoScrobble::builder()
-        .jwt_expiry(Duration::from_secs(3600))
-        .without_rate_limits()
-        .start()
-        .await
-        .unwrap();
-    emulator.add_user("alice", common::PASSWORD, common::EMAIL);
-    let dir = tempfile::tempdir().unwrap();
-    let store_path = dir.path().join("sessions.json");
-    let client = goscrobble_api::Client::builder()
-        .base_url(emulator.base_url())
-        .heavy_rate_limit(None)
-        .build()
-        .unwrap();
-    let mut session = client
-        .login("alice", &Password::new(common::PASSWORD))
-        .await
-        .unwrap();
-    let old_token = session.access_token().expose_secret().to_owned();
-    session.set_expires_at(Some(chrono::Utc::now() - chrono::TimeDelta::seconds(5)));
-    let shared = store(&store_path, redis.as_deref());
-    shared.save(KEY, &session).await.unwrap();
+    let common::fleet::ExpiredSession {
+        emulator,
+        dir,
+        store_path,
+        old_token,
+        shared,
+    } = common::fleet::expired_session(redis.as_deref(), Some(LEASE)).await;
     // The first refresh hangs far longer than the test; the route never runs for it.
     emulator.server().faults().inject(
         FaultRule::new("/api/v1/refresh", Fault::Delay(Duration::from_secs(600)))
@@ -121,9 +74,13 @@ async fn takeover(redis: Option<String>) {
     }
     let mut heir = spawn(1);
     let ready = dir.path().join("ready-1");
-    tokio::task::spawn_blocking(move || wait_for("the heir never got ready", || ready.exists()))
-        .await
-        .unwrap();
+    tokio::task::spawn_blocking(move || {
+        wait_for("the heir never got ready", Duration::from_millis(5), || {
+            ready.exists()
+        });
+    })
+    .await
+    .unwrap();
     // Give the heir a moment to queue on the lock, then kill the holder mid-refresh.
     tokio::time::sleep(Duration::from_millis(100)).await;
     dying.kill().unwrap(); // SIGKILL on Unix.
@@ -201,7 +158,7 @@ fn takeover_child() {
         .unwrap();
     let manager = SessionManager::with_shared_store(
         authenticator(&base_url),
-        store(&path, redis.as_deref()),
+        store(&path, redis.as_deref(), Some(LEASE)),
         KEY,
     );
     std::fs::write(path.with_file_name(format!("ready-{id}")), b"").unwrap();

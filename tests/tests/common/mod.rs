@@ -3,6 +3,7 @@
 //! `single_flight` includes it too, for the scenario in [`single_flight`].
 #![allow(dead_code)] // Each test binary uses a part.
 
+pub mod fleet;
 pub mod hostile;
 pub mod single_flight;
 
