@@ -9,8 +9,6 @@ mod interop;
 use std::time::{Duration, Instant};
 
 use omniauth_testkit::resonite::Resonite;
-use omniauth_types::Password;
-use resonite_api::{Client, LoginIdentifier, LoginRequest};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_official_js_client_works_against_the_hub_emulator() {
@@ -39,19 +37,7 @@ async fn the_official_js_client_works_against_the_hub_emulator() {
     hub.set_ping_interval(Duration::from_millis(200));
     hub.set_client_timeout(Duration::from_secs(2));
     hub.set_stream_item_delay(Duration::from_millis(30));
-    let client = Client::builder()
-        .base_url(resonite.base_url())
-        .no_rate_limit()
-        .build()
-        .unwrap();
-    let login = LoginRequest::password(LoginIdentifier::guess("alice"), Password::new("pw"));
-    let alice = client.login(&login).await.unwrap().session;
-    let (_, auth) = alice.auth_header().unwrap();
-    let base = resonite.base_url().to_string();
-    let env = [
-        ("HUB_URL", format!("{}/hub", base.trim_end_matches('/'))),
-        ("HUB_AUTH", auth.to_str().unwrap().to_owned()),
-    ];
+    let env = interop::hub_env(&resonite).await;
 
     let started = Instant::now();
     let mut peer = interop::Peer::start(&node, &["hub.mjs"], &dir, &env);

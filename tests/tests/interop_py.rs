@@ -8,8 +8,6 @@ mod interop;
 use std::time::{Duration, Instant};
 
 use omniauth_testkit::resonite::Resonite;
-use omniauth_types::Password;
-use resonite_api::{Client, LoginIdentifier, LoginRequest};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pysignalr_works_against_the_hub_emulator() {
@@ -28,19 +26,7 @@ async fn pysignalr_works_against_the_hub_emulator() {
     // pysignalr pings every second (its shortest setting): 3 s stands for ASP.NET's 30 s.
     hub.set_ping_interval(Duration::from_millis(500));
     hub.set_client_timeout(Duration::from_secs(3));
-    let client = Client::builder()
-        .base_url(resonite.base_url())
-        .no_rate_limit()
-        .build()
-        .unwrap();
-    let login = LoginRequest::password(LoginIdentifier::guess("alice"), Password::new("pw"));
-    let alice = client.login(&login).await.unwrap().session;
-    let (_, auth) = alice.auth_header().unwrap();
-    let base = resonite.base_url().to_string();
-    let env = [
-        ("HUB_URL", format!("{}/hub", base.trim_end_matches('/'))),
-        ("HUB_AUTH", auth.to_str().unwrap().to_owned()),
-    ];
+    let env = interop::hub_env(&resonite).await;
 
     let started = Instant::now();
     let mut peer = interop::Peer::start(&python, &["hub_pysignalr.py"], &dir, &env);

@@ -12,6 +12,28 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+/// alice's session on `resonite` as the peer scripts read it: `HUB_URL` and `HUB_AUTH`
+/// (the `Authorization` value of her session).
+pub async fn hub_env(
+    resonite: &omniauth_testkit::resonite::Resonite,
+) -> [(&'static str, String); 2] {
+    use omniauth_types::Password;
+    use resonite_api::{Client, LoginIdentifier, LoginRequest};
+    let client = Client::builder()
+        .base_url(resonite.base_url())
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    let login = LoginRequest::password(LoginIdentifier::guess("alice"), Password::new("pw"));
+    let alice = client.login(&login).await.unwrap().session;
+    let (_, auth) = alice.auth_header().unwrap();
+    let base = resonite.base_url().trim_end_matches('/').to_owned();
+    [
+        ("HUB_URL", format!("{base}/hub")),
+        ("HUB_AUTH", auth.to_str().unwrap().to_owned()),
+    ]
+}
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
