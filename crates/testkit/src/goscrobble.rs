@@ -42,8 +42,8 @@
 //!
 //! - **Rate limits are keyed per connection**: one bucket per tier and peer `ip:port`, as
 //!   `limitMiddleware` keys on `r.RemoteAddr` (so a client opening new connections gets new
-//!   buckets). When the server is not told the peer (no `ConnectInfo` on the request), all
-//!   requests share one bucket per tier. Limits are **on** by default with the server's rates;
+//!   buckets; the test server hands each route its connection's address). Limits are **on**
+//!   by default with the server's rates;
 //!   [`GoScrobbleBuilder::without_rate_limits`] and [`GoScrobbleBuilder::tier_rate`] change them.
 //! - **The limiter runs before authentication**, so an over-limit request is a 429 whatever
 //!   its token.

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use axum::Router;
-use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Request, State};
 use axum::middleware::Next;
@@ -118,10 +117,12 @@ async fn limit(
     // Inside the nest the path has usually lost its prefix already.
     let path = request.uri().path();
     let path = path.strip_prefix(prefix.as_str()).unwrap_or(path);
+    // The test server hands every route the connection's address (`TestServer` serves with
+    // connect info), as Go's `RemoteAddr`.
     let peer = request
         .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0);
+        .get::<ConnectInfo<crate::control::Peer>>()
+        .map(|info| info.0.0);
     if let Some(tier) = tier_of(path)
         && !shared.allow(tier, peer)
     {

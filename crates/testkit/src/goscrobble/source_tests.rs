@@ -92,9 +92,9 @@ fn rate_limit_buckets_are_per_peer_address() {
 }
 
 #[tokio::test]
-async fn without_the_peer_address_connections_share_a_bucket() {
-    // The test server does not hand `ConnectInfo` to the routes yet: two clients, so two
-    // connections, draw on one bucket.
+async fn each_connection_draws_on_its_own_bucket() {
+    // The server keys its limiter on `RemoteAddr` (ip:port): one connection's spent bucket
+    // leaves another connection's full.
     let slow = TierRate {
         per_second: 0.001,
         burst: 2,
@@ -105,10 +105,14 @@ async fn without_the_peer_address_connections_share_a_bucket() {
         .await
         .unwrap();
     let url = format!("{}/stats", server.base_url());
-    assert_eq!(send(http().get(&url)).await.0, 200);
-    assert_eq!(send(http().get(&url)).await.0, 200);
-    assert_eq!(send(http().get(&url)).await.0, 429);
-    assert_eq!(server.server().connections_accepted(), 3);
+    let one = http();
+    assert_eq!(send(one.get(&url)).await.0, 200);
+    assert_eq!(send(one.get(&url)).await.0, 200);
+    assert_eq!(send(one.get(&url)).await.0, 429, "this connection's bucket is spent");
+    assert_eq!(server.server().connections_accepted(), 1, "one kept-alive connection");
+    let two = http();
+    assert_eq!(send(two.get(&url)).await.0, 200, "a new connection, a new bucket");
+    assert_eq!(server.server().connections_accepted(), 2);
 }
 
 #[tokio::test]
