@@ -112,7 +112,9 @@ impl Service {
                 self.name()
             ))
         })?;
-        // Each builder has its own type; the same two settings go to each.
+        // Each builder has its own type; the same two settings go to each. (Unused when every
+        // service feature is off.)
+        #[allow(unused_macros)]
         macro_rules! build {
             ($builder:expr) => {{
                 let builder = $builder;
