@@ -108,10 +108,22 @@ async fn each_connection_draws_on_its_own_bucket() {
     let one = http();
     assert_eq!(send(one.get(&url)).await.0, 200);
     assert_eq!(send(one.get(&url)).await.0, 200);
-    assert_eq!(send(one.get(&url)).await.0, 429, "this connection's bucket is spent");
-    assert_eq!(server.server().connections_accepted(), 1, "one kept-alive connection");
+    assert_eq!(
+        send(one.get(&url)).await.0,
+        429,
+        "this connection's bucket is spent"
+    );
+    assert_eq!(
+        server.server().connections_accepted(),
+        1,
+        "one kept-alive connection"
+    );
     let two = http();
-    assert_eq!(send(two.get(&url)).await.0, 200, "a new connection, a new bucket");
+    assert_eq!(
+        send(two.get(&url)).await.0,
+        200,
+        "a new connection, a new bucket"
+    );
     assert_eq!(server.server().connections_accepted(), 2);
 }
 
