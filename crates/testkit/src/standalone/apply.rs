@@ -11,6 +11,15 @@ use crate::maillink::Maillink;
 use crate::resonite::Resonite;
 
 /// Adds the accounts first, then what refers to them (the seed checked the names).
+/// A seed's owner: a group id stays as it is, a username becomes its user id.
+fn owner(name: &str) -> String {
+    if name.starts_with("G-") || name.starts_with("U-") {
+        name.to_owned()
+    } else {
+        format!("U-{name}")
+    }
+}
+
 pub(super) fn resonite(server: &Resonite, seed: &ResoniteSeed) {
     for account in &seed.accounts {
         let id = server.add_account(&account.username, &account.email, &account.password);
@@ -25,6 +34,37 @@ pub(super) fn resonite(server: &Resonite, seed: &ResoniteSeed) {
     }
     for session in &seed.sessions {
         server.add_session(server.sample_session(&id(&session.host), &session.id, &session.name));
+    }
+    for group in &seed.groups {
+        server.add_group(&group.id, &group.name, &id(&group.admin));
+        server.add_group_member(&group.id, &id(&group.admin));
+        for member in &group.members {
+            server.add_group_member(&group.id, &id(member));
+        }
+    }
+    for record in &seed.records {
+        let mut json = server.sample_record(
+            &owner(&record.owner),
+            &record.id,
+            &record.name,
+            &record.path,
+        );
+        json["recordType"] = record.record_type.clone().into();
+        json["isPublic"] = record.public.into();
+        json["isListed"] = record.public.into();
+        server.add_record(json);
+    }
+    for variable in &seed.variables {
+        let definition_owner = owner(&variable.definition_owner);
+        let path = server.define_variable(server.sample_variable_definition(
+            &definition_owner,
+            &variable.subpath,
+            &variable.variable_type,
+            &variable.default_value,
+        ));
+        if let Some(value) = &variable.value {
+            server.set_variable(&owner(&value.owner), &path, &value.value);
+        }
     }
     let started = Utc::now();
     for message in &seed.messages {

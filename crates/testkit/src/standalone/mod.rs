@@ -33,8 +33,9 @@ use crate::resonite::Resonite;
 
 pub use seed::{
     BurgerauthAccount, BurgerauthApp, BurgerauthSeed, DEFAULT_SEED, GoScrobbleSeed, GoScrobbleUser,
-    MaillinkSeed, MaillinkUser, ResoniteAccount, ResoniteContact, ResoniteMessage, ResoniteSeed,
-    ResoniteSession, Seed, SeedError,
+    MaillinkSeed, MaillinkUser, ResoniteAccount, ResoniteContact, ResoniteGroup, ResoniteMessage,
+    ResoniteRecord, ResoniteSeed, ResoniteSession, ResoniteVariable, ResoniteVariableValue, Seed,
+    SeedError,
 };
 
 /// A service the binary can serve.

@@ -52,6 +52,91 @@ pub struct ResoniteSeed {
     pub sessions: Vec<ResoniteSession>,
     /// Messages, put into both mailboxes.
     pub messages: Vec<ResoniteMessage>,
+    /// Groups, with their admin and members.
+    pub groups: Vec<ResoniteGroup>,
+    /// Records (inventory items and worlds) of a user or a group.
+    pub records: Vec<ResoniteRecord>,
+    /// Cloud variables: a definition and, optionally, a value.
+    pub variables: Vec<ResoniteVariable>,
+}
+
+/// A Resonite group. Members are usernames; the admin is a member too.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ResoniteGroup {
+    /// The group id (`G-…`).
+    pub id: String,
+    /// The group's name.
+    pub name: String,
+    /// The admin (a username).
+    pub admin: String,
+    /// Other members (usernames).
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+/// A Resonite record, private to its owner's session unless `public`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ResoniteRecord {
+    /// The owner: a username, or a group id (`G-…`).
+    pub owner: String,
+    /// The record id (`R-…`).
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// The inventory folder (`Inventory\\Worlds`, …).
+    pub path: String,
+    /// `object` (the default), `world`, `directory`, `link`, …
+    #[serde(default = "object")]
+    pub record_type: String,
+    /// Whether anyone may read it (default: only the owner, or the group's members).
+    #[serde(default)]
+    pub public: bool,
+}
+
+fn object() -> String {
+    "object".to_owned()
+}
+
+/// A Resonite cloud variable: its definition under `definition_owner`, and a value of
+/// `owner` when given.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ResoniteVariable {
+    /// Who defines it: a username or a group id.
+    pub definition_owner: String,
+    /// The path under the definition owner: the variable's full path is
+    /// `<definition owner id>.<subpath>` (`U-demo.greeting` for owner `demo`, subpath
+    /// `greeting`).
+    pub subpath: String,
+    /// The variable's type (`int`, `string`, …; default `string`).
+    #[serde(default = "string_type")]
+    pub variable_type: String,
+    /// The default value, as text.
+    #[serde(default)]
+    pub default_value: String,
+    /// A stored value: whose (a username or group id) and what.
+    #[serde(default)]
+    pub value: Option<ResoniteVariableValue>,
+}
+
+fn string_type() -> String {
+    "string".to_owned()
+}
+
+/// A stored value of a [`ResoniteVariable`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ResoniteVariableValue {
+    /// Whose value: a username or a group id.
+    pub owner: String,
+    /// The value, as text.
+    pub value: String,
 }
 
 /// A Resonite account.
@@ -397,6 +482,25 @@ impl std::error::Error for SeedError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_readme_seed_example_parses() {
+        let readme = include_str!("../../README.md");
+        let start = readme.find("```json\n").expect("a JSON example") + "```json\n".len();
+        let end = start + readme[start..].find("```").unwrap();
+        let seed = Seed::parse(&readme[start..end], "README.md").unwrap();
+        assert_eq!(seed.resonite.groups[0].members, ["bob"]);
+        assert_eq!(seed.resonite.records.len(), 2);
+        assert!(seed.resonite.variables[0].value.is_some());
+    }
+
+    #[test]
+    fn the_default_seed_has_groups_records_and_a_variable() {
+        let seed = Seed::default_seed();
+        assert_eq!(seed.resonite.groups.len(), 1);
+        assert_eq!(seed.resonite.records.len(), 3);
+        assert_eq!(seed.resonite.variables.len(), 1);
+    }
 
     #[test]
     fn the_default_seed_parses_and_holds_the_demo_accounts() {
