@@ -14,7 +14,6 @@ use common::fleet::{KEY, authenticator, store, wait_for};
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -88,25 +87,17 @@ async fn fleet_refreshes_once(redis: Option<String>) {
 async fn run_fleet(store_path: &Path, base_url: &str, redis: Option<&str>) -> Vec<String> {
     let children: Vec<_> = (0..PROCESSES)
         .map(|id| {
-            let mut command = Command::new(std::env::current_exe().unwrap());
+            let id = id.to_string();
+            let store = store_path.to_str().unwrap();
+            let mut env = vec![
+                (CHILD_ENV, store),
+                (URL_ENV, base_url),
+                (ID_ENV, id.as_str()),
+            ];
             if let Some(redis) = redis {
-                command.env(REDIS_ENV, redis);
+                env.push((REDIS_ENV, redis));
             }
-            command
-                .args([
-                    "refresher_child",
-                    "--exact",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
-                .env(CHILD_ENV, store_path)
-                .env(URL_ENV, base_url)
-                .env(ID_ENV, id.to_string())
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .unwrap()
+            common::fleet::child_process("refresher_child", &env)
         })
         .collect();
     let root = store_path.parent().unwrap().to_path_buf();

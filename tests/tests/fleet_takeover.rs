@@ -16,7 +16,7 @@ use common::fleet::{KEY, authenticator, store, wait_for};
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use omniauth::{ExposeSecret as _, SessionManager};
@@ -120,25 +120,17 @@ async fn takeover(redis: Option<String>) {
 }
 
 fn child(store_path: &Path, base_url: &str, redis: Option<&str>, id: usize) -> Child {
-    let mut command = Command::new(std::env::current_exe().unwrap());
+    let id = id.to_string();
+    let store = store_path.to_str().unwrap();
+    let mut env = vec![
+        (CHILD_ENV, store),
+        (URL_ENV, base_url),
+        (ID_ENV, id.as_str()),
+    ];
     if let Some(redis) = redis {
-        command.env(REDIS_ENV, redis);
+        env.push((REDIS_ENV, redis));
     }
-    command
-        .args([
-            "takeover_child",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_ENV, store_path)
-        .env(URL_ENV, base_url)
-        .env(ID_ENV, id.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap()
+    common::fleet::child_process("takeover_child", &env)
 }
 
 /// A process of the tests above; does nothing unless started by them. Asks for one token and

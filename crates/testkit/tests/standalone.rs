@@ -107,6 +107,11 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// `GET url`, read as JSON.
+async fn get_json<T: serde::de::DeserializeOwned>(url: String) -> T {
+    http().get(url).send().await.unwrap().json().await.unwrap()
+}
+
 fn http() -> reqwest::Client {
     reqwest::Client::new()
 }
@@ -184,23 +189,9 @@ async fn four_services_on_chosen_ports_with_the_default_seed_and_the_sdk_logs_in
         omniauth::PollStatus::Pending
     ));
     let control = emulator.root("maillink");
-    let outbox: Value = http()
-        .get(format!("{control}/__omniauth/outbox"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let outbox: Value = get_json(format!("{control}/__omniauth/outbox")).await;
     let auth_id = outbox[0]["auth_id"].as_str().unwrap().to_owned();
-    let state: Value = http()
-        .get(format!("{control}/__omniauth/logins/{auth_id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: Value = get_json(format!("{control}/__omniauth/logins/{auth_id}")).await;
     assert_eq!(state["state"], "pending");
     let confirmed = http()
         .post(format!("{control}/__omniauth/logins/{auth_id}/confirm"))
@@ -258,14 +249,7 @@ async fn a_fault_set_through_the_control_api_is_seen_by_the_client_then_cleared(
     );
 
     // The log saw both logins (a login is never retried), and no control request.
-    let log: Vec<Value> = http()
-        .get(format!("{control}/__omniauth/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log: Vec<Value> = get_json(format!("{control}/__omniauth/requests")).await;
     let logins = log.iter().filter(|r| r["path"] == "/api/v1/login").count();
     assert_eq!(logins, 2, "{log:?}");
     assert!(

@@ -3,6 +3,7 @@
 //! them to refresh.
 
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -89,4 +90,17 @@ pub async fn expired_session(redis: Option<&str>, lease: Option<Duration>) -> Ex
         old_token,
         shared,
     }
+}
+
+/// This test binary run again as a child doing the work of its test `test` (which returns at
+/// once unless `env` tells it to work), stdout piped back.
+pub fn child_process(test: &str, env: &[(&str, &str)]) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap()
 }
