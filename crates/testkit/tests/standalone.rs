@@ -3,122 +3,15 @@
 //! control API, SIGTERM.
 #![cfg(all(unix, feature = "server"))]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{BIN, Emulator, demo, free_port, get_json, http};
 use omniauth::{Credentials, LoginOutcome, Password, Service, TotpCode};
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_omniauth-emulator");
-const DEMO_PASSWORD: &str = "a demo password";
-
-/// A running `omniauth-emulator`, sent SIGTERM when dropped.
-struct Emulator {
-    child: Child,
-    urls: Value,
-    _dir: tempfile::TempDir,
-}
-
-impl Emulator {
-    fn start(args: &[&str]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let ready = dir.path().join("ready.json");
-        let child = Command::new(BIN)
-            .args(args)
-            .arg("--ready-file")
-            .arg(&ready)
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut emulator = Self {
-            child,
-            urls: Value::Null,
-            _dir: dir,
-        };
-        emulator.urls = emulator.wait_ready(&ready);
-        emulator
-    }
-
-    fn wait_ready(&mut self, ready: &Path) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(text) = std::fs::read_to_string(ready) {
-                return serde_json::from_str(&text).expect("the ready file is whole JSON");
-            }
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("the emulator exited before it was ready: {status}");
-            }
-            assert!(Instant::now() < deadline, "the emulator never got ready");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn url(&self, service: &str) -> String {
-        self.urls[service].as_str().unwrap().to_owned()
-    }
-
-    /// The server root of a service (the control API lives there, whatever the base path).
-    fn root(&self, service: &str) -> String {
-        let url = self.url(service);
-        let rest = url.strip_prefix("http://").unwrap();
-        format!("http://{}", rest.split('/').next().unwrap())
-    }
-
-    fn terminate(&mut self) -> ExitStatus {
-        terminate(&mut self.child)
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            terminate(&mut self.child);
-        }
-    }
-}
-
-fn terminate(child: &mut Child) -> ExitStatus {
-    let status = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "SIGTERM did not end the emulator"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// A port free right now (the binary takes it a moment later).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// `GET url`, read as JSON.
-async fn get_json<T: serde::de::DeserializeOwned>(url: String) -> T {
-    http().get(url).send().await.unwrap().json().await.unwrap()
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::new()
-}
-
-fn demo() -> Credentials {
-    Credentials::username("demo").with_password(Password::new(DEMO_PASSWORD))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_services_on_chosen_ports_with_the_default_seed_and_the_sdk_logs_in_to_each() {
@@ -372,11 +265,7 @@ fn the_stdout_lines_name_each_service_and_its_url() {
         .spawn()
         .unwrap();
     // Sent SIGTERM on drop, also when an assertion fails.
-    let mut emulator = Emulator {
-        child,
-        urls: Value::Null,
-        _dir: tempfile::tempdir().unwrap(),
-    };
+    let mut emulator = Emulator::adopt(child);
     let stdout = emulator.child.stdout.take().unwrap();
     let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
     let first = lines.next().unwrap().unwrap();
