@@ -421,6 +421,61 @@ mod tests {
     }
 
     #[test]
+    fn the_clock_expires_logins_and_moves_their_expiry() {
+        let server = shared(true);
+        server.add_account("alice", Some("alice@example.com"));
+        let (id, first_expiry) = server
+            .start_login("alice", "alice@example.com", "cli")
+            .unwrap();
+        server.advance_clock(59);
+        assert_eq!(server.login_state(&id), Some(LoginState::Pending));
+        server.advance_clock(1);
+        assert_eq!(server.login_state(&id), Some(LoginState::Expired));
+        assert!(!server.confirm(&id));
+        let (_, expiry) = server
+            .start_login("alice", "alice@example.com", "cli")
+            .unwrap();
+        assert!(expiry >= first_expiry + TimeDelta::seconds(60));
+        // Going back does not revive an expired login; the ends of time do not panic.
+        server.advance_clock(-120);
+        assert_eq!(server.login_state(&id), Some(LoginState::Expired));
+        server.advance_clock(i64::MAX);
+        assert_eq!(server.now(), DateTime::<Utc>::MAX_UTC);
+        server.advance_clock(i64::MIN);
+        server.advance_clock(i64::MIN);
+        assert_eq!(server.now(), DateTime::<Utc>::MIN_UTC);
+    }
+
+    #[test]
+    fn a_restart_drops_logins_and_sessions_and_keeps_accounts() {
+        let server = shared(true);
+        server.add_account("alice", Some("alice@example.com"));
+        let (id, _) = server
+            .start_login("alice", "alice@example.com", "cli")
+            .unwrap();
+        assert!(server.confirm(&id));
+        let token = server.poll(&id).unwrap();
+        let (pending, _) = server
+            .start_login("alice", "alice@example.com", "cli")
+            .unwrap();
+        server.restart();
+        assert_eq!(server.login_state(&pending), None);
+        assert_eq!(server.poll(&pending), Err(Refusal::NotAuthorized));
+        assert_eq!(server.token_owner(&token), None);
+        assert!(server.sessions_of("alice").is_empty());
+        assert_eq!(server.outbox().len(), 2, "mail already sent stays sent");
+        assert!(
+            server
+                .start_login("alice", "alice@example.com", "cli")
+                .is_ok()
+        );
+        assert_eq!(
+            server.register("alice", None, "cli"),
+            Err(Refusal::UsernameTaken)
+        );
+    }
+
+    #[test]
     fn registration_refuses_taken_names_and_emails() {
         let server = shared(true);
         assert!(server.register("carol", None, "cURL").is_ok());

@@ -687,6 +687,107 @@ mod tests {
         assert!(err.to_string().contains("\"b\""), "{err}");
     }
 
+    const KEY: &str = "abcdefghijklmnopqrstuvwxyzABCDEF";
+
+    fn goscrobble(users: &str, scrobbles: &str) -> Result<Seed, SeedError> {
+        Seed::parse(
+            &format!(r#"{{"goscrobble": {{"users": [{users}], "scrobbles": [{scrobbles}]}}}}"#),
+            "s.json",
+        )
+    }
+
+    #[test]
+    fn goscrobble_keys_and_scrobbles_parse() {
+        let seed = goscrobble(
+            &format!(r#"{{"username": "a", "password": "p", "ingress_key": "{KEY}"}}"#),
+            r#"{"username": "A", "artist": "x", "album": "y", "track": "z", "time": "2026-01-02T03:04:05+01:00"},
+               {"username": "a", "artist": ["x", "w"], "album": "y", "track": "z", "time": "2026-01-02T03:04:05Z", "source": "spotify", "duration": 3}"#,
+        )
+        .unwrap();
+        let [first, second] = &seed.goscrobble.scrobbles[..] else {
+            panic!("two scrobbles");
+        };
+        assert_eq!(seed.goscrobble.users[0].ingress_key.as_deref(), Some(KEY));
+        assert_eq!(first.artist, ["x"]);
+        assert_eq!(first.source, "multiscrobbler");
+        assert_eq!(first.time.to_rfc3339(), "2026-01-02T02:04:05+00:00");
+        assert_eq!(second.artist, ["x", "w"]);
+        assert_eq!((second.source.as_str(), second.duration), ("spotify", 3));
+    }
+
+    #[test]
+    fn goscrobble_seed_errors_name_their_field() {
+        let user =
+            |key: &str| format!(r#"{{"username": "a", "password": "p", "ingress_key": "{key}"}}"#);
+        let scrobble = |extra: &str| {
+            format!(
+                r#"{{"username": "a", "album": "y", "track": "z", "time": "2026-01-02T03:04:05Z", {extra}}}"#
+            )
+        };
+        let cases = [
+            (
+                user("abcdefghijklmnopqrstuvwxyzABCDE1"),
+                String::new(),
+                "goscrobble.users[0].ingress_key",
+                "32 ASCII letters",
+            ),
+            (
+                user("abc"),
+                String::new(),
+                "goscrobble.users[0].ingress_key",
+                "3 characters",
+            ),
+            (
+                format!("{}, {}", user(KEY), user(KEY)),
+                String::new(),
+                "goscrobble.users[1].ingress_key",
+                "goscrobble.users[0]",
+            ),
+            (
+                user(KEY),
+                scrobble(r#""artist": "x", "source": "lastfm""#),
+                "goscrobble.scrobbles[0].source",
+                "lastfm",
+            ),
+            (
+                user(KEY),
+                scrobble(r#""artist": []"#),
+                "goscrobble.scrobbles[0].artist",
+                "non-empty",
+            ),
+            (
+                user(KEY),
+                scrobble(r#""artist": 3"#),
+                "goscrobble.scrobbles[0].artist",
+                "an artist's name",
+            ),
+            (
+                user(KEY),
+                r#"{"username": "a", "artist": "x", "album": "y", "track": "z", "time": "yesterday"}"#
+                    .to_owned(),
+                "goscrobble.scrobbles[0].time",
+                "",
+            ),
+            (
+                user(KEY),
+                scrobble(r#""artist": "x", "username": "b""#).replacen(
+                    r#""username": "a", "#,
+                    "",
+                    1,
+                ),
+                "goscrobble.scrobbles[0].username",
+                "\"b\"",
+            ),
+        ];
+        for (users, scrobbles, field, message) in cases {
+            let err = goscrobble(&users, &scrobbles).unwrap_err();
+            assert_eq!(err.field(), field, "{err}");
+            assert!(err.to_string().contains(message), "{err}");
+        }
+        let err = goscrobble(&user("abc"), "").unwrap_err();
+        assert!(err.to_string().starts_with("s.json:1:"), "{err}");
+    }
+
     #[test]
     fn trailing_garbage_is_an_error() {
         assert!(Seed::parse("{} x", "s.json").is_err());
