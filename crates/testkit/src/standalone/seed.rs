@@ -641,6 +641,11 @@ mod tests {
         assert_eq!(seed.resonite.groups[0].members, ["bob"]);
         assert_eq!(seed.resonite.records.len(), 2);
         assert!(seed.resonite.variables[0].value.is_some());
+        assert_eq!(
+            seed.goscrobble.users[0].ingress_key.as_deref(),
+            Some("annAnnAnnAnnAnnAnnAnnAnnAnnAnnAn")
+        );
+        assert_eq!(seed.goscrobble.scrobbles[0].artist, ["Low"]);
     }
 
     #[test]
@@ -657,6 +662,11 @@ mod tests {
         assert_eq!(seed.resonite.accounts[0].username, "demo");
         assert_eq!(seed.burgerauth.accounts[0].username, "demo");
         assert_eq!(seed.goscrobble.users[0].username, "demo");
+        assert_eq!(
+            seed.goscrobble.users[0].ingress_key.as_deref(),
+            Some("demoDemoDemoDemoDemoDemoDemoDemo")
+        );
+        assert_eq!(seed.goscrobble.scrobbles.len(), 2);
         assert_eq!(seed.maillink.users[0].username, "demo");
     }
 
