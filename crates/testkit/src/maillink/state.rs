@@ -447,6 +447,22 @@ mod tests {
     }
 
     #[test]
+    fn the_clock_moves_on_top_of_the_skew() {
+        let server = Shared::new(Config {
+            login_lifetime: Duration::from_secs(60),
+            single_use: true,
+            clock_skew: TimeDelta::seconds(-3_600),
+            confirm_after_polls: None,
+        });
+        server.advance_clock(7_200);
+        let ahead = server.now() - Utc::now();
+        assert!(
+            (TimeDelta::seconds(3_599)..=TimeDelta::seconds(3_601)).contains(&ahead),
+            "{ahead}"
+        );
+    }
+
+    #[test]
     fn a_restart_drops_logins_and_sessions_and_keeps_accounts() {
         let server = shared(true);
         server.add_account("alice", Some("alice@example.com"));

@@ -347,15 +347,21 @@ fn multiscrobbler() -> String {
     "multiscrobbler".to_owned()
 }
 
-/// Refuses a key the server could not have generated, at its place in the file.
+/// Refuses a key the server could not have generated, at its place in the file (without
+/// showing it).
 fn ingress_key<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
     let key = Option::<String>::deserialize(deserializer)?;
     match key {
-        Some(key) if !is_valid_ingress_key(&key) => Err(D::Error::custom(format!(
-            "an ingress key is {INGRESS_KEY_LEN} ASCII letters (a-z, A-Z), as the server \
-             generates them; this one has {} characters",
-            key.chars().count()
-        ))),
+        Some(key) if !is_valid_ingress_key(&key) => {
+            let found = match key.chars().count() {
+                INGRESS_KEY_LEN => "a character that is not one".to_owned(),
+                n => format!("{n} characters"),
+            };
+            Err(D::Error::custom(format!(
+                "an ingress key is {INGRESS_KEY_LEN} ASCII letters (a-z, A-Z), as the server \
+                 generates them; this one has {found}"
+            )))
+        }
         key => Ok(key),
     }
 }
@@ -739,7 +745,7 @@ mod tests {
                 user("abcdefghijklmnopqrstuvwxyzABCDE1"),
                 String::new(),
                 "goscrobble.users[0].ingress_key",
-                "32 ASCII letters",
+                "has a character that is not one",
             ),
             (
                 user("abc"),
