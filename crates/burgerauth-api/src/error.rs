@@ -167,7 +167,7 @@ pub const ERROR_ANSWERS: &[(u16, &str, &str, &str)] = &[
         "Api",
     ),
     (500, "/api/auth", "{}", "Api"),
-    (500, "/userinfo", "{}", "Api"),
+    (500, "/userinfo", "{}", "Unauthorized"),
     (502, "/api/login", "<html>bad gateway</html>", "Api"),
 ];
 
@@ -179,7 +179,7 @@ pub const ERROR_ANSWERS: &[(u16, &str, &str, &str)] = &[
 /// | answer | kind |
 /// |---|---|
 /// | 401 on `/api/login` (any dialect) | `InvalidCredentials` |
-/// | 401 `Invalid session…`, `Session does not exist`, `Malformed token`; 400 `Invalid session (no cookie…)`; 1.2's 401 `{}` elsewhere, and its 500 `{}` on the [`DEAD_KEY_ROUTES`] | `Unauthorized` (log in again: a restart of a 1.3 server forgets every session) |
+/// | 401 `Invalid session…`, `Session does not exist`, `Malformed token`; 400 `Invalid session (no cookie…)`; 1.2's 401 `{}` elsewhere, its 500 `{}` on the [`DEAD_KEY_ROUTES`] and on `/userinfo` (an unknown token) | `Unauthorized` (log in again: a restart of a 1.3 server forgets every session) |
 /// | 401 `OAuth screening failed` (unknown client, or unknown/used code), `Invalid secret`; 400/403/501 PKCE failures; 1.2's 400/401/403/500/501 `{}` on `/api/tokenauth` | `InvalidCredentials` |
 /// | 409 `Username taken`, 1.2's 409 `{}` on signup | `AccountExists` |
 /// | 422 (invalid username or password) | `InvalidInput` |
@@ -223,6 +223,8 @@ pub(crate) fn map_answer(response: &Response, route: &str) -> Option<Error> {
         (401, "/api/tokenauth", _) if bare => ErrorKind::InvalidCredentials,
         (401, _, _) if bare => ErrorKind::Unauthorized,
         (500, route, _) if bare && DEAD_KEY_ROUTES.contains(&route) => ErrorKind::Unauthorized,
+        // 1.2 looks the token up and dereferences the missing row (an id token, too).
+        (500, "/userinfo", _) if bare => ErrorKind::Unauthorized,
         (409, _, "Username taken") => ErrorKind::AccountExists,
         (409, "/api/signup", _) if bare => ErrorKind::AccountExists,
         (422, "/api/sessions/remove", _) if bare => ErrorKind::NotFound,
@@ -250,6 +252,10 @@ pub(crate) fn map_answer(response: &Response, route: &str) -> Option<Error> {
         (None, route) if bare && code == 500 && DEAD_KEY_ROUTES.contains(&route) => {
             error.with_message("the secret key is not valid (the 1.2 server answers 500 {})")
         }
+        (None, "/userinfo") if bare && code == 500 => error.with_message(
+            "the server knows no such access token (the 1.2 server answers 500 {}; it takes \
+             the access token only, not the id token)",
+        ),
         (None, _) => error,
     })
 }

@@ -444,15 +444,21 @@ impl Client {
     ) -> Error {
         let error =
             auth_error(response).unwrap_or_else(|| response.decode_error().with_service(SERVICE));
-        if response.status().as_u16() == 500
-            && matches!(self.is_logged_in(session).await, Ok(false))
-        {
-            return Error::new(ErrorKind::Unauthorized)
+        if response.status().as_u16() != 500 {
+            return error;
+        }
+        match self.is_logged_in(session).await {
+            Ok(false) => Error::new(ErrorKind::Unauthorized)
                 .with_service(SERVICE)
                 .with_status(500_u16)
-                .with_message("the secret key is not valid (the 1.2 server answers 500 {})");
+                .with_message("the secret key is not valid (the 1.2 server answers 500 {})"),
+            // A live key: the only other row the handler misses is the app's.
+            Ok(true) => Error::new(ErrorKind::InvalidCredentials)
+                .with_service(SERVICE)
+                .with_status(500_u16)
+                .with_message("the server knows no app with this client id (1.2 answers 500)"),
+            Err(_) => error,
         }
-        error
     }
 
     /// Redeems a code at `POST /api/tokenauth` (form-encoded; the server parses nothing

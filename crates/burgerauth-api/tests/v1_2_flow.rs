@@ -119,6 +119,44 @@ async fn pkce_authorization_on_both_real_1_2_builds() {
 }
 
 #[tokio::test]
+async fn an_unknown_client_and_an_unknown_token_are_typed_on_both_real_1_2_builds() {
+    // Seen on a real 1.2 HEAD server: both answer 500 (spec §0), which the SDK showed as a
+    // bare `Api` 500 against its own docs.
+    use omniauth_testkit::burgerauth::Dialect as Build;
+    for build in [Build::V1_2, Build::V1_2Post] {
+        let (emu, client) = common::python_build(build, true).await;
+        let session = python_user(&emu, &client, "uma").await;
+        let request = AuthorizationRequest::new("no-such-app", "https://app/cb");
+        let err = client.authorize(&session, &request).await.unwrap_err();
+        assert_eq!(
+            err.kind(),
+            &ErrorKind::InvalidCredentials,
+            "{build:?}: {err}"
+        );
+
+        client
+            .create_app(
+                &session,
+                &AppRegistration::new("", "https://app/cb").app_id("umaapp"),
+            )
+            .await
+            .unwrap();
+        let request = AuthorizationRequest::new("umaapp", "https://app/cb");
+        let (code, pending) = client.authorize(&session, &request).await.unwrap();
+        let tokens = redeem_pkce(&client, "umaapp", &code, pending)
+            .await
+            .unwrap();
+        let unknown = burgerauth_api::AccessToken::new("0".repeat(64));
+        let id_token =
+            burgerauth_api::AccessToken::new(tokens.id_token.as_ref().unwrap().expose_secret());
+        for token in [unknown, id_token] {
+            let err = client.token_userinfo(&token).await.unwrap_err();
+            assert_eq!(err.kind(), &ErrorKind::Unauthorized, "{build:?}: {err}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_1_2_redirect_mismatch_is_the_servers_words_not_a_decode_error() {
     // HEAD answers `401 text/html` "<uri> is not <uri>" (recordings: wire.txt step 061).
     let (emu, client) =
