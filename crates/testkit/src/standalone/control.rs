@@ -8,7 +8,7 @@
 //! | `POST /__omniauth/faults` | adds a fault rule (JSON below) | all |
 //! | `DELETE /__omniauth/faults` | removes every rule | all |
 //! | `POST /__omniauth/restart` | a server restart, as the emulator's `restart` | resonite, burgerauth |
-//! | `POST /__omniauth/clock` `{"advance_secs": N}` | moves the server's clock | burgerauth, goscrobble |
+//! | `POST /__omniauth/clock` `{"advance_secs": N}` | moves the server's clock; answers `{"now": …}` | resonite, burgerauth, goscrobble |
 //! | `GET /__omniauth/users/{username}` | uuid, email and ingress key | goscrobble |
 //! | `GET /__omniauth/outbox` | the login emails sent, with `auth_id` and link | maillink |
 //! | `GET /__omniauth/logins/{auth_id}` | `{"state": …, "polls": N}` | maillink |
@@ -277,33 +277,52 @@ struct Clock {
     advance_secs: i64,
 }
 
-/// Resonite: the common routes and a restart (connections cut, the database kept).
+/// Resonite: the common routes, a restart (connections cut, the database kept) and the
+/// clock (either way; `now` in unix seconds, as Burgerauth's).
 pub(super) fn resonite(emulator: &Arc<Resonite>) -> Router {
     let weak = Arc::downgrade(emulator);
-    common(emulator).route(
-        "/__omniauth/restart",
-        post(move || async move {
-            if weak.upgrade().is_none() {
-                return gone();
-            }
-            // A restart cuts every connection, this one included: answer first, then
-            // restart once the answer had time to leave.
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                if let Some(emulator) = weak.upgrade()
-                    && let Err(err) = emulator.restart().await
-                {
-                    tracing::warn!(error = %err, "the resonite emulator did not come back");
+    let clock = Arc::downgrade(emulator);
+    common(emulator)
+        .route(
+            "/__omniauth/clock",
+            post(move |body: axum::body::Bytes| async move {
+                let emulator = match upgrade(&clock) {
+                    Ok(e) => e,
+                    Err(r) => return r,
+                };
+                match parse::<Clock>(&body) {
+                    Ok(Clock { advance_secs }) => {
+                        emulator.advance_clock(advance_secs);
+                        Json(json!({ "now": emulator.now() })).into_response()
+                    }
+                    Err(response) => response,
                 }
-            });
-            (
-                StatusCode::ACCEPTED,
-                [(header::CONNECTION, "close")],
-                Json(json!({ "restarting": true })),
-            )
-                .into_response()
-        }),
-    )
+            }),
+        )
+        .route(
+            "/__omniauth/restart",
+            post(move || async move {
+                if weak.upgrade().is_none() {
+                    return gone();
+                }
+                // A restart cuts every connection, this one included: answer first, then
+                // restart once the answer had time to leave.
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    if let Some(emulator) = weak.upgrade()
+                        && let Err(err) = emulator.restart().await
+                    {
+                        tracing::warn!(error = %err, "the resonite emulator did not come back");
+                    }
+                });
+                (
+                    StatusCode::ACCEPTED,
+                    [(header::CONNECTION, "close")],
+                    Json(json!({ "restarting": true })),
+                )
+                    .into_response()
+            }),
+        )
 }
 
 /// Burgerauth: a restart (sessions, codes and stamps dropped on 1.3) and the clock.

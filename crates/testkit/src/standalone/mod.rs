@@ -34,8 +34,8 @@ use crate::resonite::Resonite;
 pub use seed::{
     BurgerauthAccount, BurgerauthApp, BurgerauthSeed, DEFAULT_SEED, GoScrobbleSeed, GoScrobbleUser,
     MaillinkSeed, MaillinkUser, ResoniteAccount, ResoniteContact, ResoniteGroup, ResoniteMessage,
-    ResoniteRecord, ResoniteSeed, ResoniteSession, ResoniteVariable, ResoniteVariableValue, Seed,
-    SeedError,
+    ResoniteRecord, ResoniteSeed, ResoniteSession, ResoniteToken, ResoniteVariable,
+    ResoniteVariableValue, Seed, SeedError,
 };
 
 /// A service the binary can serve.

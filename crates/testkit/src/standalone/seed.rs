@@ -7,7 +7,10 @@ use std::fmt;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
+
+use crate::resonite::TotpSecret;
 
 /// The seed used without `--seed`: the accounts the `omniauth demo` uses, documented in the
 /// crate README.
@@ -58,6 +61,50 @@ pub struct ResoniteSeed {
     pub records: Vec<ResoniteRecord>,
     /// Cloud variables: a definition and, optionally, a value.
     pub variables: Vec<ResoniteVariable>,
+    /// Tokens a client starts signed in with (`Authorization: res U-<username>:<token>`).
+    pub tokens: Vec<ResoniteToken>,
+}
+
+/// A Resonite session token handed out without a login, so that a client starts signed in.
+/// Its `Debug` hides the token.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ResoniteToken {
+    /// Whose (a username).
+    pub username: String,
+    /// The token, sent as `Authorization: res U-<username>:<token>`: visible ASCII without
+    /// spaces, as a header carries it.
+    #[serde(deserialize_with = "header_token")]
+    pub token: SecretString,
+    /// When it stops working (RFC 3339; absent: the `rememberMe` lifetime, 30 days, from
+    /// when the emulator starts). A time in the past seeds an expired token.
+    #[serde(default)]
+    pub expires: Option<DateTime<Utc>>,
+}
+
+impl fmt::Debug for ResoniteToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResoniteToken")
+            .field("username", &self.username)
+            .field("token", &"[redacted]")
+            .field("expires", &self.expires)
+            .finish()
+    }
+}
+
+/// A token goes into a header after `U-<name>:`, so it must be one visible ASCII word.
+fn header_token<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<SecretString, D::Error> {
+    let token = SecretString::from(String::deserialize(deserializer)?);
+    let text = token.expose_secret();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(serde::de::Error::custom(
+            "a token must be non-empty visible ASCII without spaces",
+        ));
+    }
+    Ok(token)
 }
 
 /// A Resonite group. Members are usernames; the admin is a member too.
@@ -151,10 +198,15 @@ pub struct ResoniteAccount {
     pub email: String,
     /// The password.
     pub password: String,
-    /// Turns 2FA on: the one code the emulator accepts in the `TOTP` header (it checks a
-    /// fixed code, not a time-based one from a secret).
+    /// Turns 2FA on, the simple form: one fixed code the emulator accepts in the `TOTP`
+    /// header whatever the time.
     #[serde(default)]
     pub totp_code: Option<String>,
+    /// Turns 2FA on from a base32 secret (RFC 6238: 6 digits, 30 s, HMAC-SHA1, what
+    /// authenticator apps make): the codes of the emulator's clock, one step either side,
+    /// pass. With `totp_code` too, either passes.
+    #[serde(default)]
+    pub totp_secret: Option<TotpSecret>,
     /// Recovery codes, each replacing the TOTP code once.
     #[serde(default)]
     pub recovery_codes: Vec<String>,
@@ -411,6 +463,27 @@ impl Seed {
                 if !resonite.contains(&name.as_str()) {
                     return Err(missing(format!("resonite.messages[{i}].{key}"), name));
                 }
+            }
+        }
+        for (i, t) in self.resonite.tokens.iter().enumerate() {
+            if !resonite.contains(&t.username.as_str()) {
+                return Err(missing(
+                    format!("resonite.tokens[{i}].username"),
+                    &t.username,
+                ));
+            }
+            let token = t.token.expose_secret();
+            if self.resonite.tokens[..i]
+                .iter()
+                .any(|other| other.token.expose_secret() == token)
+            {
+                return Err(SeedError {
+                    source: source.to_owned(),
+                    line: 0,
+                    column: 0,
+                    field: format!("resonite.tokens[{i}].token"),
+                    message: "the same token is seeded twice".to_owned(),
+                });
             }
         }
         for (i, app) in self.burgerauth.apps.iter().enumerate() {
