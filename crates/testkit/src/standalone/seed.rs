@@ -565,6 +565,9 @@ mod tests {
         assert_eq!(seed.resonite.groups[0].members, ["bob"]);
         assert_eq!(seed.resonite.records.len(), 2);
         assert!(seed.resonite.variables[0].value.is_some());
+        assert!(seed.resonite.accounts[2].totp_secret.is_some());
+        assert_eq!(seed.resonite.tokens.len(), 2);
+        assert!(seed.resonite.tokens[1].expires.is_some());
     }
 
     #[test]
@@ -573,6 +576,11 @@ mod tests {
         assert_eq!(seed.resonite.groups.len(), 1);
         assert_eq!(seed.resonite.records.len(), 3);
         assert_eq!(seed.resonite.variables.len(), 1);
+        assert_eq!(seed.resonite.tokens[0].username, "demo");
+        assert_eq!(
+            seed.resonite.tokens[0].token.expose_secret(),
+            "omniauth-demo-token"
+        );
     }
 
     #[test]
@@ -609,6 +617,54 @@ mod tests {
         let err = Seed::parse(text, "s.json").unwrap_err();
         assert_eq!(err.field(), "resonite.contacts[0].contact");
         assert!(err.to_string().contains("\"b\""), "{err}");
+    }
+
+    #[test]
+    fn a_bad_totp_secret_names_its_field_and_hides_its_text() {
+        let text = "{\"resonite\": {\"accounts\": [\n  {\"username\": \"a\", \"password\": \"p\", \"totp_secret\": \"not base32 at all!\"}\n]}}";
+        let err = Seed::parse(text, "s.json").unwrap_err();
+        assert_eq!(err.field(), "resonite.accounts[0].totp_secret");
+        assert_eq!(err.line(), 2);
+        assert!(err.to_string().contains("base32"), "{err}");
+        assert!(!err.to_string().contains("at all"), "{err}");
+    }
+
+    #[test]
+    fn seeded_tokens_are_header_words_once_each_and_never_shown() {
+        let accounts = r#""accounts": [{"username": "a", "password": "p", "totp_secret": "JBSWY3DPEHPK3PXP"}]"#;
+        let seed = |tokens: &str| format!(r#"{{"resonite": {{{accounts}, "tokens": {tokens}}}}}"#);
+        let good = Seed::parse(
+            &seed(r#"[{"username": "a", "token": "tok-1"}, {"username": "a", "token": "tok-2", "expires": "2020-01-01T00:00:00Z"}]"#),
+            "s.json",
+        )
+        .unwrap();
+        assert_eq!(good.resonite.tokens.len(), 2);
+        assert!(good.resonite.tokens[0].expires.is_none());
+        let shown = format!("{good:?}");
+        assert!(
+            !shown.contains("tok-1") && !shown.contains("JBSWY3DPEHPK3PXP"),
+            "{shown}"
+        );
+
+        let err = Seed::parse(
+            &seed(r#"[{"username": "a", "token": "two words"}]"#),
+            "s.json",
+        )
+        .unwrap_err();
+        assert_eq!(err.field(), "resonite.tokens[0].token");
+        assert!(!err.to_string().contains("two words"), "{err}");
+        let err = Seed::parse(
+            &seed(r#"[{"username": "a", "token": "t"}, {"username": "a", "token": "t"}]"#),
+            "s.json",
+        )
+        .unwrap_err();
+        assert_eq!(err.field(), "resonite.tokens[1].token");
+        let err = Seed::parse(
+            &seed(r#"[{"username": "a", "token": "t", "expires": "soon"}]"#),
+            "s.json",
+        )
+        .unwrap_err();
+        assert_eq!(err.field(), "resonite.tokens[0].expires");
     }
 
     #[test]
