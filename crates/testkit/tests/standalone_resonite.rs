@@ -299,3 +299,94 @@ async fn a_session_token_expires_when_the_clock_passes_its_lifetime() {
     .await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_control_api_sets_a_totp_secret_and_hands_out_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = write_seed(
+        &dir,
+        &json!({"resonite": {"accounts": [{"username": "ann", "password": "pw"}]}}),
+    );
+    let emulator = Emulator::start(&["resonite", "--seed", seed.to_str().unwrap()]);
+    let root = emulator.root("resonite");
+    let base = emulator.url("resonite");
+    let base = base.trim_end_matches('/');
+    let put_secret = |user: &str, body: Value| {
+        http()
+            .put(format!("{root}/__omniauth/users/{user}/totp_secret"))
+            .json(&body)
+            .send()
+    };
+
+    let answer = put_secret("ann", json!({"secret": "hunter2-secret!"}))
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let text = answer.text().await.unwrap();
+    assert!(
+        text.contains("base32") && !text.contains("hunter2"),
+        "{text}"
+    );
+    let answer = put_secret("nobody", json!({"secret": SECRET}))
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 404);
+    let answer = put_secret("ann", json!({"secret": SECRET})).await.unwrap();
+    assert_eq!(answer.status(), 204);
+
+    let resonite = Service::Resonite.authenticator(Some(base)).unwrap();
+    assert!(matches!(
+        resonite.login(&ann(None)).await.unwrap(),
+        LoginOutcome::SecondFactorRequired
+    ));
+    let now = advance(&emulator, 0).await;
+    let session = resonite
+        .login(&ann(Some(totp(SECRET, now))))
+        .await
+        .unwrap()
+        .into_session()
+        .expect("the secret set through the control API is the one checked");
+    assert_eq!(session.user_id(), "U-ann");
+    let answer = put_secret("ann", json!({"secret": null})).await.unwrap();
+    assert_eq!(answer.status(), 204);
+    assert!(
+        resonite
+            .login(&ann(None))
+            .await
+            .unwrap()
+            .into_session()
+            .is_some(),
+        "no second factor any more"
+    );
+
+    let answer = http()
+        .post(format!("{root}/__omniauth/tokens"))
+        .json(&json!({"username": "ann", "token": "from-the-control-api", "expires": "2100-01-01T00:00:00Z"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 201);
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(body["user_id"], "U-ann");
+    assert!(
+        body["expires"]
+            .as_str()
+            .unwrap()
+            .starts_with("2100-01-01T00:00:00")
+    );
+    let (status, me, _) = get_as(
+        base,
+        "/users/U-ann/contacts",
+        "U-ann",
+        "from-the-control-api",
+    )
+    .await;
+    assert_eq!(status, 200, "{me}");
+    let answer = http()
+        .post(format!("{root}/__omniauth/tokens"))
+        .json(&json!({"username": "nobody", "token": "t"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 404);
+}

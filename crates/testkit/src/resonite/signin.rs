@@ -16,7 +16,7 @@ impl Resonite {
     /// Turns on 2FA from a secret, as an authenticator app would be set up with it: the
     /// login then takes the codes the secret makes on [the emulator's clock](Self::now).
     /// `None` removes the secret (2FA stays on while a fixed code is set, see
-    /// [`Resonite::set_totp`]). Nothing happens for an unknown user.
+    /// [`Resonite::set_totp`]). Returns `false` (and changes nothing) for an unknown user.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -25,17 +25,16 @@ impl Resonite {
     /// let resonite = Resonite::start().await?;
     /// let ann = resonite.add_account("ann", "", "pw");
     /// let secret = TotpSecret::from_base32("JBSWY3DPEHPK3PXP")?;
-    /// resonite.set_totp_secret(&ann, Some(secret.clone()));
+    /// assert!(resonite.set_totp_secret(&ann, Some(secret.clone())));
     /// // What ann's authenticator app shows now:
     /// let code = secret.code_at(resonite.now());
     /// assert_eq!(code.len(), 6);
     /// # Ok(()) }
     /// ```
-    pub fn set_totp_secret(&self, user_id: &str, secret: Option<TotpSecret>) {
+    pub fn set_totp_secret(&self, user_id: &str, secret: Option<TotpSecret>) -> bool {
         let mut data = self.state.lock();
-        if let Some(account) = data.accounts.iter_mut().find(|a| a.user_id == user_id) {
-            account.totp_secret = secret;
-        }
+        let account = data.accounts.iter_mut().find(|a| a.user_id == user_id);
+        account.map(|a| a.totp_secret = secret).is_some()
     }
 
     /// Hands `user_id` a token without a login, as if they had signed in before: requests

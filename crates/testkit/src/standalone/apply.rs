@@ -23,7 +23,7 @@ pub(super) fn resonite(server: &Resonite, seed: &ResoniteSeed) {
     for account in &seed.accounts {
         let id = server.add_account(&account.username, &account.email, &account.password);
         server.set_totp(&id, account.totp_code.as_deref());
-        server.set_totp_secret(&id, account.totp_secret.clone());
+        let _ = server.set_totp_secret(&id, account.totp_secret.clone());
         for code in &account.recovery_codes {
             server.add_recovery_code(&id, code);
         }
