@@ -214,6 +214,25 @@ fn error(outcome: &Outcome) -> &Error {
     }
 }
 
+/// The call failed in transport; its text says `words` when given.
+fn assert_transport(outcome: &Outcome, words: Option<&str>) {
+    let err = error(outcome);
+    assert_eq!(err.kind(), &ErrorKind::Transport, "{}: {err}", outcome.call);
+    if let Some(words) = words {
+        assert!(err.to_string().contains(words), "{}: {err}", outcome.call);
+    }
+}
+
+/// The call failed to decode the answer, or in transport (the cap cut the stream).
+fn assert_undecodable(outcome: &Outcome) {
+    let err = error(outcome);
+    assert!(
+        matches!(err.kind(), ErrorKind::Decode { .. } | ErrorKind::Transport),
+        "{}: {err}",
+        outcome.call
+    );
+}
+
 /// The process's peak resident memory, in bytes (Linux), to show no body was held whole.
 fn peak_memory() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -249,38 +268,20 @@ async fn escape_sequences_are_shown_escaped() {
 #[tokio::test]
 async fn a_hanging_server_fails_every_call_by_the_deadline() {
     run(Hostile::Hang, |outcome| {
-        let err = error(outcome);
-        assert_eq!(err.kind(), &ErrorKind::Transport, "{}: {err}", outcome.call);
-        assert!(
-            err.to_string().contains("timed out"),
-            "{}: {err}",
-            outcome.call
-        );
+        assert_transport(outcome, Some("timed out"));
     })
     .await;
 }
 
 #[tokio::test]
 async fn a_trickling_server_fails_every_call_by_the_deadline() {
-    run(Hostile::Trickle, |outcome| {
-        let err = error(outcome);
-        assert_eq!(err.kind(), &ErrorKind::Transport, "{}: {err}", outcome.call);
-    })
-    .await;
+    run(Hostile::Trickle, |outcome| assert_transport(outcome, None)).await;
 }
 
 #[tokio::test]
 async fn endless_and_huge_bodies_are_cut_at_the_cap() {
     for hostile in [Hostile::EndlessBody, Hostile::HugeBody] {
-        run(hostile, |outcome| {
-            let err = error(outcome);
-            assert!(
-                matches!(err.kind(), ErrorKind::Decode { .. } | ErrorKind::Transport),
-                "{}: {err}",
-                outcome.call
-            );
-        })
-        .await;
+        run(hostile, assert_undecodable).await;
     }
     assert_memory_bounded();
 }
@@ -289,41 +290,19 @@ async fn endless_and_huge_bodies_are_cut_at_the_cap() {
 async fn a_gzip_bomb_is_never_inflated() {
     let bomb = common::hostile::gzip_bomb();
     assert!(bomb.len() * 100 < common::hostile::BOMB_INFLATED);
-    run(Hostile::GzipBomb, |outcome| {
-        let err = error(outcome);
-        assert!(
-            matches!(err.kind(), ErrorKind::Decode { .. } | ErrorKind::Transport),
-            "{}: {err}",
-            outcome.call
-        );
-    })
-    .await;
+    run(Hostile::GzipBomb, assert_undecodable).await;
     assert_memory_bounded();
 }
 
 #[tokio::test]
 async fn deep_json_is_refused_without_overflowing_the_stack() {
-    run(Hostile::DeepJson, |outcome| {
-        let err = error(outcome);
-        assert!(
-            matches!(err.kind(), ErrorKind::Decode { .. } | ErrorKind::Transport),
-            "{}: {err}",
-            outcome.call
-        );
-    })
-    .await;
+    run(Hostile::DeepJson, assert_undecodable).await;
 }
 
 #[tokio::test]
 async fn huge_headers_say_so() {
     run(Hostile::HugeHeaders, |outcome| {
-        let err = error(outcome);
-        assert_eq!(err.kind(), &ErrorKind::Transport, "{}: {err}", outcome.call);
-        assert!(
-            err.to_string().contains("header is too large"),
-            "{}: {err}",
-            outcome.call
-        );
+        assert_transport(outcome, Some("header is too large"));
     })
     .await;
 }

@@ -196,6 +196,23 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0_u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The code of `/api/auth`'s 302, its state checked against the request's.
+fn code_of_redirect(
+    response: &omniauth_types::transport::Response,
+    request: &AuthorizationRequest,
+) -> Result<AuthorizationCode> {
+    let location = response
+        .headers()
+        .get(omniauth_types::http::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            Error::decode_withheld(Some(response.status()), 0)
+                .with_service(SERVICE)
+                .with_message("the redirect has no location")
+        })?;
+    parse_redirect(location, &request.redirect_uri)?.into_code(&request.state)
+}
+
 /// Parses `<redirect_uri>?code=<code>&state=<state>` (or `?error=…&state=…`) as the 1.3
 /// server writes it: plain concatenation, no encoding, and a second `?` when the redirect URI
 /// already has a query. The part after the redirect URI is read; parameters are split on `&`.
@@ -335,22 +352,9 @@ impl Client {
                     ("code_challenge", challenge),
                     ("state", request.state.as_str()),
                 ];
-                let cookie = SecretKey::new(format!("key={}", key.expose_secret()));
-                let response = self
-                    .transport
-                    .get("/api/auth")
-                    .query(&query)
-                    .secret_header(omniauth_types::http::header::COOKIE, &cookie)
-                    .login()
-                    .send_raw()
-                    .await?;
+                let response = self.auth_get(&query, "key", &key).send_raw().await?;
                 if response.status().as_u16() == 302 {
-                    let location = response
-                        .headers()
-                        .get(omniauth_types::http::header::LOCATION)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("");
-                    parse_redirect(location, &request.redirect_uri)?.into_code(&request.state)?
+                    code_of_redirect(&response, request)?
                 } else if response.status().as_u16() != 500 {
                     // HEAD's 401 `text/html` "<uri> is not <uri>": the redirect URI differs.
                     return Err(auth_error(&response)
@@ -403,15 +407,7 @@ impl Client {
             nonce: request.nonce.as_deref().unwrap_or("none"),
             deny: if request.deny { "true" } else { "false" },
         };
-        let cookie = SecretKey::new(format!("session={}", key.expose_secret()));
-        let response = self
-            .transport
-            .get("/api/auth")
-            .query(&query)
-            .secret_header(omniauth_types::http::header::COOKIE, &cookie)
-            .login()
-            .send()
-            .await?;
+        let response = self.auth_get(&query, "session", key).send().await?;
         if response.status().as_u16() != 302 {
             return Err(auth_error(&response).unwrap_or_else(|| {
                 response
@@ -420,16 +416,23 @@ impl Client {
                     .with_message("expected a redirect from /api/auth")
             }));
         }
-        let location = response
-            .headers()
-            .get(omniauth_types::http::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                Error::decode_withheld(Some(response.status()), 0)
-                    .with_service(SERVICE)
-                    .with_message("the redirect has no location")
-            })?;
-        parse_redirect(location, &request.redirect_uri)?.into_code(&request.state)
+        code_of_redirect(&response, request)
+    }
+
+    /// `GET /api/auth` with `query` and the key in cookie `cookie` (`session` on 1.3, `key`
+    /// on 1.2), sent once, redirects left to the caller.
+    fn auth_get(
+        &self,
+        query: &impl Serialize,
+        cookie: &str,
+        key: &SecretKey,
+    ) -> omniauth_types::transport::RequestBuilder {
+        let cookie = SecretKey::new(format!("{cookie}={}", key.expose_secret()));
+        self.transport
+            .get("/api/auth")
+            .query(query)
+            .secret_header(omniauth_types::http::header::COOKIE, &cookie)
+            .login()
     }
 
     /// A 1.2 `/api/auth` failure: its `500 {}` means a dead key or an unknown client; the

@@ -22,6 +22,10 @@ impl Client {
     /// server answers success without recording a play that repeats the user's last
     /// `title:album`.
     ///
+    /// The client refuses a play with no artist, an empty artist, album or track although
+    /// the server takes one: it would record a track without a name (or a play without an
+    /// artist), and GoScrobble has no endpoint that edits or deletes a scrobble.
+    ///
     /// # Errors
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for an empty key, no
     /// artist, an empty name, album or track; [`ErrorKind::Unauthorized`](crate::ErrorKind::Unauthorized)

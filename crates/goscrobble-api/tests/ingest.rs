@@ -234,17 +234,19 @@ async fn the_emulator_speaks_the_server_conventions_on_the_wire() {
 }
 
 #[tokio::test]
-async fn payloads_the_server_cannot_map_are_refused_first() {
+async fn plays_without_names_are_refused_before_sending() {
     let (server, client, session) = signed_in().await;
     let key = client.ingress_key(&session).await.unwrap();
     let mut no_artist = play("X");
     no_artist.artists.clear();
     let mut no_album = play("X");
     no_album.album.clear();
+    // The multi-scrobbler route would record these (nothing can delete a scrobble later).
     for bad in [no_artist, no_album, play("")] {
         let err = client.scrobble(&key, &bad).await.unwrap_err();
         assert_eq!(err.kind(), &ErrorKind::InvalidInput);
     }
+    assert_eq!(common::posts(&server, "/ingress/multiscrobbler"), 0);
     let err = client
         .jellyfin(&key, &JellyfinEvent::audio("a", "", "c", "d"))
         .await

@@ -27,8 +27,8 @@ async fn moderator() -> (GoScrobble, Client, Session, Uuid, Uuid) {
 #[tokio::test]
 async fn a_moderator_uploads_and_the_image_is_pending() {
     let (server, client, session, artist, album) = moderator().await;
-    // Bigger than axum's default body limit, well under the server's stated maximum.
-    let image: Vec<u8> = (0..3_000_000_u32).map(|i| (i % 251) as u8).collect();
+    // The largest image the client sends (10 MiB), far over axum's default body limit.
+    let image: Vec<u8> = (0..MAX_IMAGE_BYTES).map(|i| (i % 251) as u8).collect();
     client
         .upload_artist_image(&session, artist, image.clone())
         .await

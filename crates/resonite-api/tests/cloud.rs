@@ -7,26 +7,15 @@ mod common;
 use http::StatusCode;
 use omniauth_testkit::resonite::Resonite;
 use omniauth_testkit::{Fault, FaultRule};
+use omniauth_types::ErrorKind;
 use omniauth_types::secret::ExposeSecret as _;
-use omniauth_types::{ErrorKind, Password, Session};
+use resonite_api::MessageQuery;
 use resonite_api::model::{
     GroupId, MachineId, MessageType, OnlineStatus, OwnerId, Profile, UserId,
 };
-use resonite_api::{Client, LoginIdentifier, LoginRequest, MessageQuery};
 use serde_json::json;
 
-use common::{PASSWORD, client, emulator};
-
-async fn signed_in(client: &Client, name: &str) -> Session {
-    client
-        .login(&LoginRequest::password(
-            LoginIdentifier::guess(name),
-            Password::new(PASSWORD),
-        ))
-        .await
-        .unwrap()
-        .session
-}
+use common::{PASSWORD, answer_with, client, emulator, signed_in};
 
 /// alice runs `G-club` with bob in it; carol is in nothing.
 async fn world() -> Resonite {
@@ -38,17 +27,6 @@ async fn world() -> Resonite {
     resonite.add_group_member("G-club", &bob);
     resonite.add_group("G-other", "Other", &alice);
     resonite
-}
-
-fn answer_with(resonite: &Resonite, path: &str, body: &str) {
-    resonite.server().faults().inject(FaultRule::new(
-        path,
-        Fault::Status {
-            status: StatusCode::OK,
-            retry_after: None,
-            body: body.to_owned(),
-        },
-    ));
 }
 
 fn kind(err: &omniauth_types::Error) -> &ErrorKind {

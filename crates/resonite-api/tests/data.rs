@@ -4,25 +4,14 @@ mod common;
 
 use chrono::{Duration, Utc};
 use omniauth_testkit::resonite::{Resonite, invite_content};
-use omniauth_types::{ErrorKind, Password, Session};
+use omniauth_types::{ErrorKind, Session};
 use resonite_api::model::{
     AccessLevel, ContactStatus, MessageContent, MessageType, SessionId, UserId,
 };
-use resonite_api::{Client, LoginIdentifier, LoginRequest, MessageQuery, SessionQuery};
+use resonite_api::{Client, MessageQuery, SessionQuery};
 use serde_json::json;
 
-use common::{PASSWORD, client, emulator};
-
-async fn signed_in(client: &Client, name: &str) -> Session {
-    client
-        .login(&LoginRequest::password(
-            LoginIdentifier::guess(name),
-            Password::new(PASSWORD),
-        ))
-        .await
-        .unwrap()
-        .session
-}
+use common::{PASSWORD, client, emulator, signed_in};
 
 fn with(mut session: serde_json::Value, changes: &serde_json::Value) -> serde_json::Value {
     for (key, value) in changes.as_object().unwrap() {

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use futures_util::StreamExt as _;
 use omniauth_testkit::resonite::Resonite;
-use omniauth_types::{ErrorKind, Password, Session};
+use omniauth_types::{ErrorKind, Session};
+use resonite_api::Client;
 use resonite_api::hub::{
     BroadcastTarget, ConnectionState, HubBuilder, HubClient, HubEvent, HubEvents, ReconnectPolicy,
 };
 use resonite_api::model::{Contact, ContactStatus, MessageId, OnlineStatus, UserId, UserStatus};
-use resonite_api::{Client, LoginIdentifier, LoginRequest};
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -26,22 +26,14 @@ struct World {
 
 async fn world() -> World {
     let resonite = common::emulator().await;
-    for name in ["alice", "bob", "carol"] {
-        resonite.add_account(name, &format!("{name}@example.com"), common::PASSWORD);
-    }
+    common::add_accounts(&resonite, &["alice", "bob", "carol"]);
     // The server pings often, so a slow machine never looks like a silent server.
     resonite.hub().set_ping_interval(Duration::from_millis(200));
     resonite.add_contact("U-alice", "U-bob", "Accepted");
     resonite.add_contact("U-bob", "U-alice", "Accepted");
     let client = common::client(&resonite);
-    let login = |name: &str| {
-        LoginRequest::password(
-            LoginIdentifier::guess(name),
-            Password::new(common::PASSWORD),
-        )
-    };
-    let alice = client.login(&login("alice")).await.unwrap().session;
-    let bob = client.login(&login("bob")).await.unwrap().session;
+    let alice = common::signed_in(&client, "alice").await;
+    let bob = common::signed_in(&client, "bob").await;
     World {
         resonite,
         client,
@@ -50,21 +42,8 @@ async fn world() -> World {
     }
 }
 
-/// Short timers so that tests never wait long.
-fn fast() -> HubBuilder {
-    HubBuilder::default()
-        .ping_interval(Duration::from_millis(100))
-        .server_timeout(Duration::from_secs(3))
-        .call_timeout(Duration::from_secs(3))
-        .reconnect_wait(Duration::from_secs(3))
-        .reconnect(ReconnectPolicy::new(
-            vec![Duration::from_millis(20)],
-            Some(50),
-        ))
-}
-
 async fn connect(world: &World, session: &Session) -> (HubClient, HubEvents) {
-    fast()
+    common::fast_hub()
         .connect(&world.client, session)
         .await
         .expect("the hub connects")
@@ -347,7 +326,7 @@ async fn statuses_and_contacts_arrive() {
 async fn the_session_update_flood_is_skipped_unread_unless_asked_for() {
     let world = world().await;
     let (skipping, mut skipping_events) = connect(&world, &world.alice).await;
-    let (parsing, mut parsing_events) = fast()
+    let (parsing, mut parsing_events) = common::fast_hub()
         .session_updates(true)
         .connect(&world.client, &world.bob)
         .await
@@ -512,7 +491,7 @@ async fn a_close_without_reconnect_stops_the_client() {
 async fn a_silent_server_is_detected_and_left() {
     let world = world().await;
     world.resonite.hub().set_pinging(false);
-    let (alice, mut events) = fast()
+    let (alice, mut events) = common::fast_hub()
         .server_timeout(Duration::from_millis(300))
         .connect(&world.client, &world.alice)
         .await
@@ -545,7 +524,7 @@ async fn the_client_pings_and_the_server_keeps_it() {
         .resonite
         .hub()
         .set_client_timeout(Duration::from_millis(500));
-    let (alice, _events) = fast()
+    let (alice, _events) = common::fast_hub()
         .ping_interval(Duration::from_millis(50))
         .connect(&world.client, &world.alice)
         .await
@@ -559,7 +538,7 @@ async fn the_client_pings_and_the_server_keeps_it() {
 async fn calls_while_disconnected_wait_for_the_reconnect_or_fail_clearly() {
     let world = world().await;
     // Reconnecting takes 2 s here; a call waits at most 50 ms.
-    let (alice, mut events) = fast()
+    let (alice, mut events) = common::fast_hub()
         .reconnect(ReconnectPolicy::new(vec![Duration::from_secs(2)], None))
         .reconnect_wait(Duration::from_millis(50))
         .connect(&world.client, &world.alice)
@@ -579,7 +558,7 @@ async fn calls_while_disconnected_wait_for_the_reconnect_or_fail_clearly() {
     assert_eq!(alice.state(), ConnectionState::Reconnecting);
 
     // With a quick reconnect, a call made meanwhile waits and goes through.
-    let (bob, mut bob_events) = fast()
+    let (bob, mut bob_events) = common::fast_hub()
         .reconnect(ReconnectPolicy::new(vec![Duration::from_millis(200)], None))
         .connect(&world.client, &world.bob)
         .await

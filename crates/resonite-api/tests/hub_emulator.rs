@@ -8,8 +8,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use omniauth_testkit::resonite::Resonite;
-use omniauth_types::{Password, Session, reqwest};
-use resonite_api::{LoginIdentifier, LoginRequest};
+use omniauth_types::{Session, reqwest};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
@@ -29,20 +28,12 @@ struct World {
 
 async fn world() -> World {
     let resonite = common::emulator().await;
-    for name in ["alice", "bob", "carol"] {
-        resonite.add_account(name, &format!("{name}@example.com"), common::PASSWORD);
-    }
+    common::add_accounts(&resonite, &["alice", "bob", "carol"]);
     resonite.add_contact("U-alice", "U-bob", "Accepted");
     resonite.add_contact("U-bob", "U-alice", "Accepted");
     let client = common::client(&resonite);
-    let login = |name: &str| {
-        LoginRequest::password(
-            LoginIdentifier::guess(name),
-            Password::new(common::PASSWORD),
-        )
-    };
-    let alice = client.login(&login("alice")).await.unwrap().session;
-    let carol = client.login(&login("carol")).await.unwrap().session;
+    let alice = common::signed_in(&client, "alice").await;
+    let carol = common::signed_in(&client, "carol").await;
     World {
         resonite,
         alice,

@@ -8,10 +8,10 @@ mod common;
 use std::time::Duration;
 
 use omniauth_testkit::resonite::Resonite;
-use omniauth_types::{ErrorKind, Password, Session};
-use resonite_api::hub::{HubBuilder, HubClient, HubEvent, HubEvents, ReconnectPolicy};
+use omniauth_types::{ErrorKind, Session};
+use resonite_api::Client;
+use resonite_api::hub::{HubBuilder, HubClient, HubEvent, HubEvents};
 use resonite_api::model::{Contact, ContactStatus, UserId};
-use resonite_api::{Client, LoginIdentifier, LoginRequest};
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -31,28 +31,12 @@ async fn world() -> World {
     resonite.add_contact("U-alice", "U-bob", "Accepted");
     resonite.add_contact("U-alice", "U-carol", "Accepted");
     let client = common::client(&resonite);
-    let login = LoginRequest::password(
-        LoginIdentifier::guess("alice"),
-        Password::new(common::PASSWORD),
-    );
-    let alice = client.login(&login).await.unwrap().session;
+    let alice = common::signed_in(&client, "alice").await;
     World {
         resonite,
         client,
         alice,
     }
-}
-
-fn fast() -> HubBuilder {
-    HubBuilder::default()
-        .ping_interval(Duration::from_millis(100))
-        .server_timeout(Duration::from_secs(3))
-        .call_timeout(Duration::from_secs(3))
-        .reconnect_wait(Duration::from_secs(3))
-        .reconnect(ReconnectPolicy::new(
-            vec![Duration::from_millis(20)],
-            Some(50),
-        ))
 }
 
 async fn connect(world: &World, builder: HubBuilder) -> (HubClient, HubEvents) {
@@ -90,7 +74,7 @@ async fn eventually(what: &str, check: impl Fn() -> bool) {
 #[tokio::test]
 async fn a_client_result_invocation_is_answered_and_still_delivered() {
     let world = world().await;
-    let (_hub, mut events) = connect(&world, fast()).await;
+    let (_hub, mut events) = connect(&world, common::fast_hub()).await;
     let emulator = world.resonite.hub();
     assert_eq!(
         emulator.invoke_client("U-alice", "srv-1", "Debug", &json!(["asked"])),
@@ -121,7 +105,7 @@ async fn a_client_result_invocation_is_answered_and_still_delivered() {
 #[tokio::test]
 async fn close_sends_a_close_message_before_the_socket_closes() {
     let world = world().await;
-    let (hub, mut events) = connect(&world, fast()).await;
+    let (hub, mut events) = connect(&world, common::fast_hub()).await;
     let emulator = world.resonite.hub();
     assert_eq!(emulator.client_closes(), 0);
     hub.close();
@@ -148,7 +132,7 @@ async fn close_sends_a_close_message_before_the_socket_closes() {
 #[tokio::test]
 async fn unknown_message_types_are_ignored() {
     let world = world().await;
-    let (_hub, mut events) = connect(&world, fast()).await;
+    let (_hub, mut events) = connect(&world, common::fast_hub()).await;
     world.resonite.hub().send_raw_frames(
         "U-alice",
         &[
@@ -167,7 +151,7 @@ async fn unknown_message_types_are_ignored() {
 #[tokio::test]
 async fn a_completion_without_the_result_a_call_expects_is_an_error() {
     let world = world().await;
-    let (hub, _events) = connect(&world, fast()).await;
+    let (hub, _events) = connect(&world, common::fast_hub()).await;
     world.resonite.hub().set_results_omitted(true);
     let status = hub.initialize_status().await.unwrap_err();
     assert!(
@@ -195,7 +179,7 @@ async fn a_completion_without_the_result_a_call_expects_is_an_error() {
 #[tokio::test]
 async fn initialize_contacts_is_a_stream_invocation() {
     let world = world().await;
-    let (hub, _events) = connect(&world, fast()).await;
+    let (hub, _events) = connect(&world, common::fast_hub()).await;
     let mut ids: Vec<String> = hub
         .initialize_contacts()
         .await
@@ -229,7 +213,7 @@ async fn an_abandoned_stream_is_cancelled() {
     }
     let emulator = world.resonite.hub();
     emulator.set_stream_item_delay(Duration::from_millis(150));
-    let builder = fast()
+    let builder = common::fast_hub()
         .call_timeout(Duration::from_millis(300))
         .reconnect_wait(Duration::from_millis(100));
     let (hub, _events) = connect(&world, builder).await;

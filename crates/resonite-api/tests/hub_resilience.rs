@@ -26,12 +26,12 @@ use std::time::Duration;
 
 use omniauth_testkit::resonite::{Hub, Resonite};
 use omniauth_testkit::{Fault, FaultRule};
-use omniauth_types::{ErrorKind, Password, Session};
+use omniauth_types::{ErrorKind, Session};
+use resonite_api::Client;
 use resonite_api::hub::{
     CatchUpPolicy, HubBuilder, HubClient, HubEvent, HubEvents, ReconnectPolicy,
 };
 use resonite_api::model::UserId;
-use resonite_api::{Client, LoginIdentifier, LoginRequest};
 use serde_json::{Value, json};
 
 /// How many times the emulator is restarted.
@@ -66,14 +66,6 @@ enum Seen {
     Disconnected,
     Reconnected,
     Closed,
-}
-
-async fn login(client: &Client, name: &str) -> Session {
-    let request = LoginRequest::password(
-        LoginIdentifier::guess(name),
-        Password::new(common::PASSWORD),
-    );
-    client.login(&request).await.expect("login").session
 }
 
 fn builder(reconnect_delay: Duration, reconnect_wait: Duration) -> HubBuilder {
@@ -187,8 +179,8 @@ async fn world() -> World {
     // The server pings often, so a slow machine never looks like a silent server.
     hub.set_ping_interval(Duration::from_millis(200));
     let client = common::client(&resonite);
-    let alice = login(&client, "alice").await;
-    let bob = login(&client, "bob").await;
+    let alice = common::signed_in(&client, "alice").await;
+    let bob = common::signed_in(&client, "bob").await;
     World {
         resonite,
         hub,

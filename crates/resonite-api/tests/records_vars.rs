@@ -5,24 +5,12 @@ mod common;
 
 use http::StatusCode;
 use omniauth_testkit::resonite::Resonite;
-use omniauth_testkit::{Fault, FaultRule};
-use omniauth_types::{ErrorKind, Password, Session};
+use omniauth_types::ErrorKind;
+use resonite_api::RecordSearch;
 use resonite_api::model::{CloudVariableKey, GroupId, OwnerId, RecordId, UserId};
-use resonite_api::{Client, LoginIdentifier, LoginRequest, RecordSearch};
 use serde_json::json;
 
-use common::{PASSWORD, client, emulator};
-
-async fn signed_in(client: &Client, name: &str) -> Session {
-    client
-        .login(&LoginRequest::password(
-            LoginIdentifier::guess(name),
-            Password::new(PASSWORD),
-        ))
-        .await
-        .unwrap()
-        .session
-}
+use common::{PASSWORD, answer_with, client, emulator, signed_in};
 
 fn alice() -> OwnerId {
     OwnerId::User(UserId::new("U-alice"))
@@ -69,17 +57,6 @@ async fn world() -> Resonite {
         resonite.add_record(world);
     }
     resonite
-}
-
-fn answer_with(resonite: &Resonite, path: &str, body: &str) {
-    resonite.server().faults().inject(FaultRule::new(
-        path,
-        Fault::Status {
-            status: StatusCode::OK,
-            retry_after: None,
-            body: body.to_owned(),
-        },
-    ));
 }
 
 #[tokio::test]

@@ -30,6 +30,10 @@
 //!   ([`GoScrobble::flush_key_cache`] empties the cache). Dedupe: the last `title:album` per
 //!   user (and per `DeviceId` for Jellyfin) answers success without a new scrobble; for
 //!   Jellyfin it is checked before `ItemType`.
+//! - **Restart** ([`GoScrobble::restart`]): the process keeps only its rate limiters in
+//!   memory (`server_middleware.go`'s package variables), so they are what a restart loses;
+//!   users, refresh and reset tokens, scrobbles and config are in MySQL, the key cache and
+//!   the dedupe slots in Redis, and both outlive the Go process.
 //! - **Reset tokens** (16 letters) are not consumed; their expiry is enforced only by the
 //!   hourly sweeper ([`GoScrobble::run_reset_sweeper`]). `{"token"}` alone checks a token:
 //!   `{"valid":true}` or `{}`.
@@ -122,9 +126,27 @@ use chrono::{DateTime, Utc};
 
 use crate::TestServer;
 
+pub use catalogue::{NewScrobble, SCROBBLE_SOURCES};
 pub use state::{SENDGRID_ERROR, ScrobbleRecord, SentReset, Tier, TierRate, UserRecord};
 
 use state::{Config, Shared};
+
+/// How long the server's ingress keys are: `generateToken(32)`, into a `VARCHAR(32)` column.
+pub const INGRESS_KEY_LEN: usize = 32;
+
+/// Whether `key` has the shape of the keys the server generates: [`INGRESS_KEY_LEN`] ASCII
+/// letters (`generateToken` draws from `a-zA-Z`).
+///
+/// ```
+/// use omniauth_testkit::goscrobble::is_valid_ingress_key;
+///
+/// assert!(is_valid_ingress_key("abcdefghijklmnopqrstuvwxyzABCDEF"));
+/// assert!(!is_valid_ingress_key("abcdefghijklmnopqrstuvwxyz012345"));
+/// assert!(!is_valid_ingress_key("short"));
+/// ```
+pub fn is_valid_ingress_key(key: &str) -> bool {
+    key.len() == INGRESS_KEY_LEN && key.bytes().all(|b| b.is_ascii_alphabetic())
+}
 
 /// The default `JWT_SECRET` of the emulator.
 pub const DEFAULT_JWT_SECRET: &[u8] = b"omniauth-testkit-goscrobble-secret";
@@ -285,6 +307,87 @@ impl GoScrobble {
     pub fn refresh_token_count(&self, username: &str) -> usize {
         self.user(username)
             .map_or(0, |u| self.shared.refresh_tokens_of(&u.uuid))
+    }
+
+    /// Replaces the ingress key of `username` with a known one, as an edit of the `token`
+    /// column would (a key already in the Redis cache keeps working, see
+    /// [`flush_key_cache`](Self::flush_key_cache)). Any text is stored; the server's own keys
+    /// pass [`is_valid_ingress_key`]. `false` for an unknown user.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// let server = omniauth_testkit::goscrobble::GoScrobble::start().await?;
+    /// server.add_user("alice", "correct horse", "");
+    /// assert!(server.set_ingress_key("alice", "aliceAliceAliceAliceAliceAliceAl"));
+    /// assert_eq!(server.user("alice").unwrap().ingress_key, "aliceAliceAliceAliceAliceAliceAl");
+    /// assert!(!server.set_ingress_key("nobody", "aliceAliceAliceAliceAliceAliceAl"));
+    /// # Ok(()) }
+    /// ```
+    pub fn set_ingress_key(&self, username: &str, key: &str) -> bool {
+        self.shared.set_ingress_key(username, key)
+    }
+
+    /// Stores a scrobble of `username` through the mapping the ingestion routes use
+    /// (artists, album and track found by `MusicBrainz` id or name, else created with new
+    /// UUIDs), without the routes' dedupe (that lives in Redis, which a database import
+    /// does not touch). `None` for an unknown user.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use omniauth_testkit::goscrobble::{GoScrobble, NewScrobble};
+    ///
+    /// let server = GoScrobble::start().await?;
+    /// server.add_user("alice", "correct horse", "");
+    /// let time = server.now();
+    /// let first = server.add_scrobble("alice", &NewScrobble::new("Low", "Things We Lost in the Fire", "Sunflower", time)).unwrap();
+    /// let again = server.add_scrobble("alice", &NewScrobble::new("Low", "Things We Lost in the Fire", "Sunflower", time)).unwrap();
+    /// assert_eq!(first.track, again.track, "the same track, found by name");
+    /// assert_eq!(server.scrobbles_of("alice").len(), 2);
+    /// assert!(server.add_scrobble("nobody", &NewScrobble::new("a", "b", "c", time)).is_none());
+    /// # Ok(()) }
+    /// ```
+    pub fn add_scrobble(&self, username: &str, scrobble: &NewScrobble) -> Option<ScrobbleRecord> {
+        let user = self.user(username)?;
+        Some(self.shared.scrobble(
+            &user.uuid,
+            &scrobble.play(),
+            scrobble.time,
+            &scrobble.source,
+        ))
+    }
+
+    /// A restart of the server process: every connection is cut, the port refuses
+    /// connections for a moment, then serves again on the same address. What the Go process
+    /// keeps in memory is lost: the rate limiters (package variables in
+    /// `server_middleware.go`), so every client starts with full buckets. What lives in
+    /// MySQL survives (users, refresh tokens, reset tokens, scrobbles, the catalogue, the
+    /// config table), and so does what lives in Redis, a process of its own (the ingress-key
+    /// cache, the dedupe slots); `JWT_SECRET` is read again from the same `.env`, so issued
+    /// JWTs stay valid. The request log and the outbox belong to the test and go on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// let server = omniauth_testkit::goscrobble::GoScrobble::start().await?;
+    /// server.add_user("alice", "correct horse", "");
+    /// let url = server.base_url().to_owned();
+    /// server.restart().await?;
+    /// assert_eq!(server.base_url(), url);
+    /// assert!(server.user("alice").is_some());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// When the port cannot be bound again (another process took it meanwhile).
+    pub async fn restart(&self) -> std::io::Result<()> {
+        self.server.stop().await;
+        self.forget_restart_state();
+        self.server.resume()
+    }
+
+    /// The state half of [`restart`](Self::restart), for the control API, which answers
+    /// before it cuts the connections.
+    pub(crate) fn forget_restart_state(&self) {
+        self.shared.forget_process_memory();
     }
 
     /// Every scrobble of `username`, in insertion order.

@@ -9,8 +9,9 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 
-/// The largest request body the log keeps (and an emulator accepts).
-pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
+/// The largest request body the log keeps (and an emulator accepts): room for the largest
+/// upload a real server takes (GoScrobble's 10 MiB image) with its multipart framing.
+pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 
 /// One request as it arrived.
 #[derive(Debug, Clone)]

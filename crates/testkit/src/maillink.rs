@@ -41,7 +41,10 @@
 //! - **Success status** is `200` for registration, login and the successful poll.
 //! - **`Date`**: every answer carries the emulated server clock in its `Date` header, which
 //!   [`MaillinkBuilder::clock_skew`] can move away from the machine's clock (to test that a
-//!   client cancels the skew).
+//!   client cancels the skew) and [`Maillink::advance_clock`] moves on (to expire logins
+//!   without waiting).
+//! - **Restart** ([`Maillink::restart`]): pending logins and sessions are lost, accounts
+//!   kept; an `auth_id` from before is then as unknown as a never-issued one.
 //! - **Rate limits**: none of its own; inject them with the fault layer
 //!   ([`TestServer::faults`]).
 //! - **No other route**: no logout, refresh or session listing is documented, so none is
@@ -167,9 +170,59 @@ impl Maillink {
         self.shared.sessions_of(username)
     }
 
-    /// The emulated server's clock (the machine's, moved by the clock skew).
+    /// The emulated server's clock: the machine's, moved by the clock skew and by
+    /// [`advance_clock`](Self::advance_clock). Login deadlines and the `Date` header use it.
     pub fn now(&self) -> DateTime<Utc> {
         self.shared.now()
+    }
+
+    /// Moves the server's clock by `secs` (negative: back), on top of the builder's
+    /// [`clock_skew`](MaillinkBuilder::clock_skew): a login whose `expiration_date` the
+    /// clock passes is expired, as if the time had gone by.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use omniauth_testkit::maillink::Maillink;
+    ///
+    /// let maillink = Maillink::start().await?;
+    /// let before = maillink.now();
+    /// maillink.advance_clock(3_600);
+    /// assert!(maillink.now() >= before + chrono::TimeDelta::seconds(3_600));
+    /// # Ok(()) }
+    /// ```
+    pub fn advance_clock(&self, secs: i64) {
+        self.shared.advance_clock(secs);
+    }
+
+    /// A restart of the service: every connection is cut, the port refuses connections
+    /// for a moment, then serves again on the same address. Pending logins and sessions are
+    /// lost, accounts kept (an assumption: the service's source is not public). A poll of
+    /// a login started before answers the documented 400 until the client's deadline. The
+    /// outbox (mail already delivered), the request log and the clock go on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// use omniauth_testkit::maillink::Maillink;
+    ///
+    /// let maillink = Maillink::start().await?;
+    /// maillink.add_account("alice", Some("alice@example.com"));
+    /// maillink.restart().await?;
+    /// assert!(maillink.sessions_of("alice").is_empty());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// When the port cannot be bound again (another process took it meanwhile).
+    pub async fn restart(&self) -> std::io::Result<()> {
+        self.server.stop().await;
+        self.forget_restart_state();
+        self.server.resume()
+    }
+
+    /// The state half of [`restart`](Self::restart), for the control API, which answers
+    /// before it cuts the connections.
+    pub(crate) fn forget_restart_state(&self) {
+        self.shared.restart();
     }
 }
 

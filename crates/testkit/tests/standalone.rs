@@ -393,17 +393,6 @@ async fn restart_and_clock_through_the_control_api() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // No restart where the emulator has none.
-    let maillink_only = Emulator::start(&["maillink"]);
-    let none = http()
-        .post(format!(
-            "{}/__omniauth/restart",
-            maillink_only.root("maillink")
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(none.status(), 404);
 }
 
 fn chrono_now() -> i64 {

@@ -7,9 +7,13 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use http::StatusCode;
 use omniauth_testkit::resonite::Resonite;
+use omniauth_testkit::{Fault, FaultRule};
 use omniauth_types::transport::{RetryPolicy, Sleeper};
-use resonite_api::Client;
+use omniauth_types::{Password, Session};
+use resonite_api::hub::{HubBuilder, ReconnectPolicy};
+use resonite_api::{Client, LoginIdentifier, LoginRequest};
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -30,6 +34,48 @@ pub fn client(resonite: &Resonite) -> Client {
         .timeout(Duration::from_secs(5))
         .build()
         .expect("the client builds")
+}
+
+/// Logs `name` in with [`PASSWORD`].
+pub async fn signed_in(client: &Client, name: &str) -> Session {
+    let request = LoginRequest::password(LoginIdentifier::guess(name), Password::new(PASSWORD));
+    client
+        .login(&request)
+        .await
+        .expect("the login succeeds")
+        .session
+}
+
+/// Accounts `names` (`<name>@example.com`, [`PASSWORD`]).
+pub fn add_accounts(resonite: &Resonite, names: &[&str]) {
+    for name in names {
+        resonite.add_account(name, &format!("{name}@example.com"), PASSWORD);
+    }
+}
+
+/// The next answer of `path` is a 200 with `body`.
+pub fn answer_with(resonite: &Resonite, path: &str, body: &str) {
+    resonite.server().faults().inject(FaultRule::new(
+        path,
+        Fault::Status {
+            status: StatusCode::OK,
+            retry_after: None,
+            body: body.to_owned(),
+        },
+    ));
+}
+
+/// A hub with short timers, so that tests never wait long.
+pub fn fast_hub() -> HubBuilder {
+    HubBuilder::default()
+        .ping_interval(Duration::from_millis(100))
+        .server_timeout(Duration::from_secs(3))
+        .call_timeout(Duration::from_secs(3))
+        .reconnect_wait(Duration::from_secs(3))
+        .reconnect(ReconnectPolicy::new(
+            vec![Duration::from_millis(20)],
+            Some(50),
+        ))
 }
 
 /// A sleeper that records the waits instead of spending them.

@@ -50,6 +50,119 @@ pub(crate) struct Play {
     pub(crate) mbid_artist: String,
 }
 
+/// The `source` values the server writes: the two ingestion routes and the two pull
+/// workers (`insertScrobble` callers).
+pub const SCROBBLE_SOURCES: [&str; 4] = ["jellyfin", "multiscrobbler", "spotify", "navidrome"];
+
+/// A play to store as a scrobble with [`GoScrobble::add_scrobble`](super::GoScrobble::add_scrobble):
+/// the fields the server's tables hold (artists, album, track, its length and `MusicBrainz`
+/// ids, the time and the source). It goes through the mapping the ingestion routes use, so
+/// artists, album and track are found or created as a real scrobble would make them.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use omniauth_testkit::goscrobble::NewScrobble;
+///
+/// let play = NewScrobble::new("Daft Punk", "Discovery", "One More Time", Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap())
+///     .duration_secs(320)
+///     .source("jellyfin");
+/// assert_eq!(play.artists, ["Daft Punk"]);
+/// assert_eq!(play.source, "jellyfin");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NewScrobble {
+    /// The track's artists, the first one the main artist (the multi-scrobbler sends
+    /// several; Jellyfin one).
+    pub artists: Vec<String>,
+    /// The album's name.
+    pub album: String,
+    /// The track's name.
+    pub track: String,
+    /// When it was played.
+    pub time: DateTime<Utc>,
+    /// The `source` column (default `multiscrobbler`; the server writes
+    /// [`SCROBBLE_SOURCES`]).
+    pub source: String,
+    /// The track's length in seconds (`0`: unknown; a track keeps the first non-zero one).
+    pub duration_secs: u64,
+    /// The track's `MusicBrainz` id (`""`: none).
+    pub mbid_track: String,
+    /// The album's `MusicBrainz` id.
+    pub mbid_album: String,
+    /// The main artist's `MusicBrainz` id.
+    pub mbid_artist: String,
+}
+
+impl NewScrobble {
+    /// A play of `track` by `artist` on `album` at `time`, as the multi-scrobbler reports it.
+    pub fn new(
+        artist: impl Into<String>,
+        album: impl Into<String>,
+        track: impl Into<String>,
+        time: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            artists: vec![artist.into()],
+            album: album.into(),
+            track: track.into(),
+            time,
+            source: "multiscrobbler".to_owned(),
+            duration_secs: 0,
+            mbid_track: String::new(),
+            mbid_album: String::new(),
+            mbid_artist: String::new(),
+        }
+    }
+
+    /// Replaces the artists (the first is the main one).
+    #[must_use]
+    pub fn artists(mut self, artists: Vec<String>) -> Self {
+        self.artists = artists;
+        self
+    }
+
+    /// The `source` column.
+    #[must_use]
+    pub fn source(mut self, source: impl Into<String>) -> Self {
+        self.source = source.into();
+        self
+    }
+
+    /// The track's length in seconds.
+    #[must_use]
+    pub fn duration_secs(mut self, secs: u64) -> Self {
+        self.duration_secs = secs;
+        self
+    }
+
+    /// The `MusicBrainz` ids of the track, the album and the main artist (`""`: none).
+    #[must_use]
+    pub fn musicbrainz(
+        mut self,
+        track: impl Into<String>,
+        album: impl Into<String>,
+        artist: impl Into<String>,
+    ) -> Self {
+        self.mbid_track = track.into();
+        self.mbid_album = album.into();
+        self.mbid_artist = artist.into();
+        self
+    }
+
+    pub(super) fn play(&self) -> Play {
+        Play {
+            artists: self.artists.clone(),
+            album: self.album.clone(),
+            track: self.track.clone(),
+            length: self.duration_secs,
+            mbid_track: self.mbid_track.clone(),
+            mbid_album: self.mbid_album.clone(),
+            mbid_artist: self.mbid_artist.clone(),
+        }
+    }
+}
+
 impl Shared {
     // ---- ingress ----
 
@@ -86,8 +199,14 @@ impl Shared {
     }
 
     /// Maps a play onto artists, album and track (by `MusicBrainz` id, then exact name) and stores
-    /// the scrobble.
-    pub(crate) fn scrobble(&self, user: &str, play: &Play, time: DateTime<Utc>, source: &str) {
+    /// the scrobble; returns it as stored.
+    pub(crate) fn scrobble(
+        &self,
+        user: &str,
+        play: &Play,
+        time: DateTime<Utc>,
+        source: &str,
+    ) -> ScrobbleRecord {
         // No emptiness checks here: `insertArtist`/`insertAlbum`/`insertTrack` store an empty
         // name like any other (the Jellyfin handler refuses empty ones itself).
         let mut data = self.lock();
@@ -155,14 +274,16 @@ impl Shared {
             data.tracks.push(track);
             id
         };
-        data.scrobbles.push(ScrobbleRecord {
+        let record = ScrobbleRecord {
             uuid: new_uuid(),
             user: user.to_owned(),
             track: track_id,
             album: album_id,
             time,
             source: source.to_owned(),
-        });
+        };
+        data.scrobbles.push(record.clone());
+        record
     }
 
     pub(crate) fn scrobbles_of(&self, uuid: &str) -> Vec<ScrobbleRecord> {

@@ -259,6 +259,13 @@ impl Shared {
         data.clock_offset = data.clock_offset.checked_add(&by).unwrap_or(TimeDelta::MAX);
     }
 
+    /// What a restart of the Go process loses: the three `IPRateLimiter` maps are package
+    /// variables (`server_middleware.go`), so every peer starts with full buckets. The rest
+    /// is in MySQL or Redis, which a restart of GoScrobble does not touch.
+    pub(crate) fn forget_process_memory(&self) {
+        self.lock().buckets.clear();
+    }
+
     /// Takes a token of the bucket of `tier` and `peer`; `false` when the request is over the
     /// limit. `peer` is `None` when the server does not say who connected: all such requests
     /// share one bucket.
@@ -308,6 +315,12 @@ impl Shared {
         };
         self.lock().users.push(user.clone());
         user
+    }
+
+    /// Stores `key` as the `token` column of `username` (the Redis key cache is left as
+    /// it is, as a database edit would).
+    pub(crate) fn set_ingress_key(&self, username: &str, key: &str) -> bool {
+        self.update_user(username, |u| key.clone_into(&mut u.ingress_key))
     }
 
     pub(crate) fn user(&self, username: &str) -> Option<UserRecord> {

@@ -452,3 +452,86 @@ async fn refresh_rotates_and_the_broken_switch_refuses() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_restart_forgets_the_rate_limiters_and_keeps_the_database_and_redis() {
+    use std::net::SocketAddr;
+    let slow = TierRate {
+        per_second: 0.001,
+        burst: 1,
+    };
+    let raw = Raw::new(GoScrobble::builder().tier_rate(Tier::Heavy, slow)).await;
+    raw.server
+        .add_user("alice", "password1", "alice@example.com");
+    raw.server
+        .set_ingress_key("alice", "aliceAliceAliceAliceAliceAliceAl");
+    let jwt = raw.login("alice", "password1").await;
+    // The key cache is Redis: it outlives the Go process.
+    assert!(
+        raw.server
+            .shared
+            .ingress_user("aliceAliceAliceAliceAliceAliceAl")
+            .is_some()
+    );
+    let peer: SocketAddr = "127.0.0.1:40001".parse().unwrap();
+    assert!(raw.server.shared.allow(Tier::Heavy, Some(peer)));
+    assert!(!raw.server.shared.allow(Tier::Heavy, Some(peer)));
+
+    raw.server.restart().await.unwrap();
+    assert!(
+        raw.server.shared.allow(Tier::Heavy, Some(peer)),
+        "the same peer starts with a full bucket"
+    );
+    // A new client: the restart cut the old one's pooled connection.
+    let answer = reqwest::Client::new()
+        .get(raw.url("/user"))
+        .bearer_auth(&jwt)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let user = answer.text().await.unwrap();
+    assert!(
+        user.contains(r#""token":"aliceAliceAliceAliceAliceAliceAl""#),
+        "{user}"
+    );
+    assert_eq!(raw.server.refresh_token_count("alice"), 1);
+    assert_eq!(raw.server.shared.lock().key_cache.len(), 1);
+}
+
+#[tokio::test]
+async fn added_scrobbles_go_through_the_catalogue() {
+    use super::NewScrobble;
+    let raw = raw().await;
+    raw.server.add_user("alice", "password1", "");
+    let time = chrono::DateTime::parse_from_rfc3339("2026-11-01T10:00:00Z")
+        .unwrap()
+        .to_utc();
+    let first = raw
+        .server
+        .add_scrobble(
+            "ALICE",
+            &NewScrobble::new("Low", "Mezzanine", "Lies", time)
+                .musicbrainz("", "", "mbid-low")
+                .duration_secs(281),
+        )
+        .unwrap();
+    // Found by the artist's MusicBrainz id although the name differs; a length of 0 does
+    // not replace the track's.
+    let second = raw
+        .server
+        .add_scrobble(
+            "alice",
+            &NewScrobble::new("LOW", "Mezzanine", "Lies", time)
+                .musicbrainz("", "", "mbid-low")
+                .source("navidrome"),
+        )
+        .unwrap();
+    assert_eq!(first.track, second.track);
+    assert_eq!(second.source, "navidrome");
+    let (_, track) = raw.get_auth(&format!("/tracks/{}", first.track), "").await;
+    let track: Value = serde_json::from_str(&track).unwrap();
+    assert_eq!(track["length"], 281);
+    assert_eq!(track["artists"][0]["mbid"], "mbid-low");
+    assert_eq!(raw.server.scrobbles_of("alice").len(), 2);
+}

@@ -1,6 +1,7 @@
 //! The emulated server's accounts, pending logins and outbox.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -80,6 +81,9 @@ pub(crate) enum Refusal {
 pub(crate) struct Shared {
     config: Config,
     origin: OnceLock<String>,
+    /// Seconds the clock was moved by `advance_clock`, on top of the builder's skew. Apart
+    /// from `data` so that `now()` can be read while `data` is locked.
+    advanced_secs: AtomicI64,
     data: Mutex<Data>,
 }
 
@@ -96,6 +100,7 @@ impl Shared {
         Self {
             config,
             origin: OnceLock::new(),
+            advanced_secs: AtomicI64::new(0),
             data: Mutex::default(),
         }
     }
@@ -104,8 +109,53 @@ impl Shared {
         let _ = self.origin.set(base_url.to_owned());
     }
 
+    /// The server's clock: the machine's, moved by the skew and by every `advance_clock`
+    /// (saturating at the ends of time, never panicking).
     pub(crate) fn now(&self) -> DateTime<Utc> {
-        Utc::now() + self.config.clock_skew
+        // `TimeDelta` holds up to `i64::MAX` milliseconds.
+        const LIMIT: i64 = i64::MAX / 1_000;
+        let secs = self
+            .advanced_secs
+            .load(Ordering::Relaxed)
+            .clamp(-LIMIT, LIMIT);
+        let advanced = TimeDelta::try_seconds(secs).unwrap_or_default();
+        // Two deltas overflow only when both point the same way, as `advanced` does.
+        let moved = self
+            .config
+            .clock_skew
+            .checked_add(&advanced)
+            .unwrap_or(if secs > 0 {
+                TimeDelta::MAX
+            } else {
+                TimeDelta::MIN
+            });
+        Utc::now()
+            .checked_add_signed(moved)
+            .unwrap_or(if moved > TimeDelta::zero() {
+                DateTime::<Utc>::MAX_UTC
+            } else {
+                DateTime::<Utc>::MIN_UTC
+            })
+    }
+
+    /// Moves the clock by `secs` (negative: back); the total saturates.
+    pub(crate) fn advance_clock(&self, secs: i64) {
+        let _ = self
+            .advanced_secs
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |total| {
+                Some(total.saturating_add(secs))
+            });
+    }
+
+    /// What a restart of the service loses (assumed, the server is not public): the
+    /// pending logins and the sessions. Accounts stay; so does the outbox, which stands
+    /// for mail already delivered.
+    pub(crate) fn restart(&self) {
+        let mut data = self.lock();
+        data.logins.clear();
+        for account in data.accounts.values_mut() {
+            account.sessions.clear();
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Data> {
@@ -368,6 +418,77 @@ mod tests {
         assert!(server.expire(&other));
         assert!(!server.confirm(&other));
         assert_eq!(server.poll(&other), Err(Refusal::NotAuthorized));
+    }
+
+    #[test]
+    fn the_clock_expires_logins_and_moves_their_expiry() {
+        let server = shared(true);
+        server.add_account("alice", Some("alice@example.com"));
+        let (id, first_expiry) = server
+            .start_login("alice", "alice@example.com", "cli")
+            .unwrap();
+        server.advance_clock(59);
+        assert_eq!(server.login_state(&id), Some(LoginState::Pending));
+        server.advance_clock(1);
+        assert_eq!(server.login_state(&id), Some(LoginState::Expired));
+        assert!(!server.confirm(&id));
+        let (_, expiry) = server
+            .start_login("alice", "alice@example.com", "cli")
+            .unwrap();
+        assert!(expiry >= first_expiry + TimeDelta::seconds(60));
+        // Going back does not revive an expired login; the ends of time do not panic.
+        server.advance_clock(-120);
+        assert_eq!(server.login_state(&id), Some(LoginState::Expired));
+        server.advance_clock(i64::MAX);
+        assert_eq!(server.now(), DateTime::<Utc>::MAX_UTC);
+        server.advance_clock(i64::MIN);
+        server.advance_clock(i64::MIN);
+        assert_eq!(server.now(), DateTime::<Utc>::MIN_UTC);
+    }
+
+    #[test]
+    fn the_clock_moves_on_top_of_the_skew() {
+        let server = Shared::new(Config {
+            login_lifetime: Duration::from_secs(60),
+            single_use: true,
+            clock_skew: TimeDelta::seconds(-3_600),
+            confirm_after_polls: None,
+        });
+        server.advance_clock(7_200);
+        let ahead = server.now() - Utc::now();
+        assert!(
+            (TimeDelta::seconds(3_599)..=TimeDelta::seconds(3_601)).contains(&ahead),
+            "{ahead}"
+        );
+    }
+
+    #[test]
+    fn a_restart_drops_logins_and_sessions_and_keeps_accounts() {
+        let server = shared(true);
+        server.add_account("alice", Some("alice@example.com"));
+        let (id, _) = server
+            .start_login("alice", "alice@example.com", "cli")
+            .unwrap();
+        assert!(server.confirm(&id));
+        let token = server.poll(&id).unwrap();
+        let (pending, _) = server
+            .start_login("alice", "alice@example.com", "cli")
+            .unwrap();
+        server.restart();
+        assert_eq!(server.login_state(&pending), None);
+        assert_eq!(server.poll(&pending), Err(Refusal::NotAuthorized));
+        assert_eq!(server.token_owner(&token), None);
+        assert!(server.sessions_of("alice").is_empty());
+        assert_eq!(server.outbox().len(), 2, "mail already sent stays sent");
+        assert!(
+            server
+                .start_login("alice", "alice@example.com", "cli")
+                .is_ok()
+        );
+        assert_eq!(
+            server.register("alice", None, "cli"),
+            Err(Refusal::UsernameTaken)
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use sha3::{Digest as _, Sha3_512};
 
 use super::seed::{BurgerauthSeed, GoScrobbleSeed, MaillinkSeed, ResoniteSeed};
 use crate::burgerauth::Burgerauth;
-use crate::goscrobble::GoScrobble;
+use crate::goscrobble::{GoScrobble, NewScrobble};
 use crate::maillink::Maillink;
 use crate::resonite::Resonite;
 
@@ -119,6 +119,22 @@ pub(super) fn goscrobble(server: &GoScrobble, seed: &GoScrobbleSeed) {
         server.add_user(&user.username, &user.password, &user.email);
         server.set_admin(&user.username, user.admin);
         server.set_moderator(&user.username, user.moderator);
+        if let Some(key) = &user.ingress_key {
+            server.set_ingress_key(&user.username, key);
+        }
+    }
+    for scrobble in &seed.scrobbles {
+        let play = NewScrobble::new("", &scrobble.album, &scrobble.track, scrobble.time)
+            .artists(scrobble.artist.clone())
+            .source(&scrobble.source)
+            .duration_secs(scrobble.duration)
+            .musicbrainz(
+                &scrobble.mbid_track,
+                &scrobble.mbid_album,
+                &scrobble.mbid_artist,
+            );
+        // The seed checked that the user is one of its own.
+        let _ = server.add_scrobble(&scrobble.username, &play);
     }
 }
 

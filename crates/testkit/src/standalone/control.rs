@@ -7,10 +7,10 @@
 //! | `DELETE /__omniauth/requests` | forgets the log | all |
 //! | `POST /__omniauth/faults` | adds a fault rule (JSON below) | all |
 //! | `DELETE /__omniauth/faults` | removes every rule | all |
-//! | `POST /__omniauth/restart` | a server restart, as the emulator's `restart` | resonite, burgerauth |
+//! | `POST /__omniauth/restart` | a server restart, as the emulator's `restart` | resonite, burgerauth, goscrobble, maillink |
 //! | `PUT /__omniauth/users/{username}/totp_secret` `{"secret": "BASE32" \| null}` | 2FA from a secret, or none | resonite |
 //! | `POST /__omniauth/tokens` `{"username", "token", "expires"?}` | a token signed in without a login | resonite |
-//! | `POST /__omniauth/clock` `{"advance_secs": N}` | moves the server's clock; answers `{"now": …}` | resonite, burgerauth, goscrobble |
+//! | `POST /__omniauth/clock` `{"advance_secs": N}` | moves the server's clock; answers `{"now": …}` | resonite, burgerauth, goscrobble, maillink |
 //! | `GET /__omniauth/users/{username}` | uuid, email and ingress key | goscrobble |
 //! | `GET /__omniauth/outbox` | the login emails sent, with `auth_id` and link | maillink |
 //! | `GET /__omniauth/logins/{auth_id}` | `{"state": …, "polls": N}` | maillink |
@@ -423,11 +423,60 @@ pub(super) fn burgerauth(emulator: &Arc<Burgerauth>) -> Router {
         )
 }
 
-/// GoScrobble: the clock (forward only) and a user's ingress key.
+/// A restart through the control API: `forget` drops what the restart loses before the
+/// answer, so a client that got the `202` finds the restarted state; then, once the answer
+/// had time to leave, `restart` cuts every connection (this one included) and serves again.
+fn restart_after_answer<T, Fut>(
+    weak: &Weak<T>,
+    service: &'static str,
+    forget: impl FnOnce(&T),
+    restart: impl FnOnce(Arc<T>) -> Fut + Send + 'static,
+) -> Response
+where
+    T: Send + Sync + 'static,
+    Fut: std::future::Future<Output = std::io::Result<()>> + Send,
+{
+    let emulator = match upgrade(weak) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    forget(&emulator);
+    drop(emulator);
+    let weak = weak.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if let Some(emulator) = weak.upgrade()
+            && let Err(err) = restart(emulator).await
+        {
+            tracing::warn!(error = %err, service, "the emulator did not come back");
+        }
+    });
+    (
+        StatusCode::ACCEPTED,
+        [(header::CONNECTION, "close")],
+        Json(json!({ "restarting": true })),
+    )
+        .into_response()
+}
+
+/// GoScrobble: a restart (the rate limiters reset), the clock (forward only) and a user's
+/// ingress key.
 pub(super) fn goscrobble(emulator: &Arc<GoScrobble>) -> Router {
     let clock = Arc::downgrade(emulator);
     let users = Arc::downgrade(emulator);
+    let restart = Arc::downgrade(emulator);
     common(emulator)
+        .route(
+            "/__omniauth/restart",
+            post(move || async move {
+                restart_after_answer(
+                    &restart,
+                    "goscrobble",
+                    GoScrobble::forget_restart_state,
+                    |emulator| async move { emulator.restart().await },
+                )
+            }),
+        )
         .route(
             "/__omniauth/clock",
             post(move |body: axum::body::Bytes| async move {
@@ -474,16 +523,42 @@ pub(super) fn goscrobble(emulator: &Arc<GoScrobble>) -> Router {
         )
 }
 
-/// The email-link service: the outbox and the user's side of a login.
+/// The email-link service: the outbox, the user's side of a login, a restart and the clock.
 pub(super) fn maillink(emulator: &Arc<Maillink>) -> Router {
     let state = Arc::downgrade(emulator);
     common::<Maillink, Weak<Maillink>>(emulator)
+        .route("/__omniauth/restart", post(restart_maillink))
+        .route("/__omniauth/clock", post(maillink_clock))
         .route("/__omniauth/outbox", get(outbox))
         .route("/__omniauth/logins/{auth_id}", get(login))
         .route("/__omniauth/logins/last/confirm", post(confirm_last))
         .route("/__omniauth/logins/{auth_id}/confirm", post(confirm))
         .route("/__omniauth/logins/{auth_id}/expire", post(expire))
         .with_state(state)
+}
+
+async fn restart_maillink(State(weak): Handle<Maillink>) -> Response {
+    restart_after_answer(
+        &weak,
+        "maillink",
+        Maillink::forget_restart_state,
+        |emulator| async move { emulator.restart().await },
+    )
+}
+
+/// Both ways: the clock the login deadlines and the `Date` header use.
+async fn maillink_clock(State(weak): Handle<Maillink>, body: axum::body::Bytes) -> Response {
+    let emulator = match upgrade(&weak) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    match parse::<Clock>(&body) {
+        Ok(Clock { advance_secs }) => {
+            emulator.advance_clock(advance_secs);
+            Json(json!({ "now": emulator.now().to_rfc3339() })).into_response()
+        }
+        Err(response) => response,
+    }
 }
 
 async fn outbox(State(weak): Handle<Maillink>) -> Response {

@@ -32,10 +32,10 @@ use crate::maillink::Maillink;
 use crate::resonite::Resonite;
 
 pub use seed::{
-    BurgerauthAccount, BurgerauthApp, BurgerauthSeed, DEFAULT_SEED, GoScrobbleSeed, GoScrobbleUser,
-    MaillinkSeed, MaillinkUser, ResoniteAccount, ResoniteContact, ResoniteGroup, ResoniteMessage,
-    ResoniteRecord, ResoniteSeed, ResoniteSession, ResoniteToken, ResoniteVariable,
-    ResoniteVariableValue, Seed, SeedError,
+    BurgerauthAccount, BurgerauthApp, BurgerauthSeed, DEFAULT_SEED, GoScrobbleScrobble,
+    GoScrobbleSeed, GoScrobbleUser, MaillinkSeed, MaillinkUser, ResoniteAccount, ResoniteContact,
+    ResoniteGroup, ResoniteMessage, ResoniteRecord, ResoniteSeed, ResoniteSession, ResoniteToken,
+    ResoniteVariable, ResoniteVariableValue, Seed, SeedError,
 };
 
 /// A service the binary can serve.

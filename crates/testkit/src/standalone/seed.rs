@@ -9,6 +9,9 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
+use serde::de::{Deserializer, Error as _, SeqAccess, Visitor};
+
+use crate::goscrobble::{INGRESS_KEY_LEN, SCROBBLE_SOURCES, is_valid_ingress_key};
 
 use crate::resonite::TotpSecret;
 
@@ -35,7 +38,7 @@ pub struct Seed {
     pub resonite: ResoniteSeed,
     /// Burgerauth accounts and OAuth2 apps.
     pub burgerauth: BurgerauthSeed,
-    /// GoScrobble users.
+    /// GoScrobble users, their ingress keys and scrobbles.
     pub goscrobble: GoScrobbleSeed,
     /// Email-link service users.
     pub maillink: MaillinkSeed,
@@ -327,8 +330,11 @@ fn openid() -> Vec<String> {
 #[serde(deny_unknown_fields, default)]
 #[non_exhaustive]
 pub struct GoScrobbleSeed {
-    /// Users (each gets a random ingress key; `GET /__omniauth/users/{name}` tells it).
+    /// Users (each with its `ingress_key`, or a random one; `GET /__omniauth/users/{name}`
+    /// tells it).
     pub users: Vec<GoScrobbleUser>,
+    /// Scrobbles of these users, stored as the ingestion routes map them.
+    pub scrobbles: Vec<GoScrobbleScrobble>,
 }
 
 /// A GoScrobble user.
@@ -349,6 +355,109 @@ pub struct GoScrobbleUser {
     /// Moderator flag.
     #[serde(default)]
     pub moderator: bool,
+    /// The ingress key (`?key=` of the ingestion routes): 32 ASCII letters, the shape of the
+    /// server's own (`generateToken(32)`). Default: a random one.
+    #[serde(default, deserialize_with = "ingress_key")]
+    pub ingress_key: Option<String>,
+}
+
+/// A GoScrobble scrobble: one play of a track, with the fields the server's tables hold.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct GoScrobbleScrobble {
+    /// Whose (a username of `users`).
+    pub username: String,
+    /// The artist, or a list of them (the first is the main one).
+    #[serde(deserialize_with = "artists")]
+    pub artist: Vec<String>,
+    /// The album.
+    pub album: String,
+    /// The track.
+    pub track: String,
+    /// When it was played (RFC 3339).
+    pub time: DateTime<Utc>,
+    /// `multiscrobbler` (the default), `jellyfin`, `spotify` or `navidrome`: the values the
+    /// server writes.
+    #[serde(default = "multiscrobbler", deserialize_with = "source")]
+    pub source: String,
+    /// The track's length in seconds (default `0`, unknown).
+    #[serde(default)]
+    pub duration: u64,
+    /// The track's `MusicBrainz` id.
+    #[serde(default)]
+    pub mbid_track: String,
+    /// The album's `MusicBrainz` id.
+    #[serde(default)]
+    pub mbid_album: String,
+    /// The main artist's `MusicBrainz` id.
+    #[serde(default)]
+    pub mbid_artist: String,
+}
+
+fn multiscrobbler() -> String {
+    "multiscrobbler".to_owned()
+}
+
+/// Refuses a key the server could not have generated, at its place in the file (without
+/// showing it).
+fn ingress_key<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let key = Option::<String>::deserialize(deserializer)?;
+    match key {
+        Some(key) if !is_valid_ingress_key(&key) => {
+            let found = match key.chars().count() {
+                INGRESS_KEY_LEN => "a character that is not one".to_owned(),
+                n => format!("{n} characters"),
+            };
+            Err(D::Error::custom(format!(
+                "an ingress key is {INGRESS_KEY_LEN} ASCII letters (a-z, A-Z), as the server \
+                 generates them; this one has {found}"
+            )))
+        }
+        key => Ok(key),
+    }
+}
+
+fn source<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let source = String::deserialize(deserializer)?;
+    if SCROBBLE_SOURCES.contains(&source.as_str()) {
+        Ok(source)
+    } else {
+        Err(D::Error::invalid_value(
+            serde::de::Unexpected::Str(&source),
+            &"jellyfin, multiscrobbler, spotify or navidrome",
+        ))
+    }
+}
+
+/// One artist name, or a non-empty list of them.
+fn artists<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    struct Artists;
+
+    impl<'de> Visitor<'de> for Artists {
+        type Value = Vec<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an artist's name or a non-empty list of names")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Self::Value, E> {
+            Ok(vec![name.to_owned()])
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut names = Vec::new();
+            while let Some(name) = seq.next_element::<String>()? {
+                names.push(name);
+            }
+            if names.is_empty() {
+                return Err(A::Error::invalid_length(0, &self));
+            }
+            Ok(names)
+        }
+    }
+
+    deserializer.deserialize_any(Artists)
 }
 
 /// The email-link part of a [`Seed`].
@@ -486,6 +595,7 @@ impl Seed {
                 });
             }
         }
+        self.check_goscrobble(source)?;
         for (i, app) in self.burgerauth.apps.iter().enumerate() {
             if !self
                 .burgerauth
@@ -494,6 +604,51 @@ impl Seed {
                 .any(|a| a.username == app.owner)
             {
                 return Err(missing(format!("burgerauth.apps[{i}].owner"), &app.owner));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Seed {
+    /// A scrobble's user is a seeded user, and no two users share an ingress key (the
+    /// server would map it to whichever row its query meets first).
+    fn check_goscrobble(&self, source: &str) -> Result<(), SeedError> {
+        let seed = &self.goscrobble;
+        let error = |field: String, message: String| SeedError {
+            source: source.to_owned(),
+            line: 0,
+            column: 0,
+            field,
+            message,
+        };
+        for (i, user) in seed.users.iter().enumerate() {
+            let Some(key) = &user.ingress_key else {
+                continue;
+            };
+            if let Some(first) = seed.users[..i]
+                .iter()
+                .position(|other| other.ingress_key.as_ref() == Some(key))
+            {
+                return Err(error(
+                    format!("goscrobble.users[{i}].ingress_key"),
+                    format!("the same ingress key as goscrobble.users[{first}]"),
+                ));
+            }
+        }
+        for (i, scrobble) in seed.scrobbles.iter().enumerate() {
+            if !seed
+                .users
+                .iter()
+                .any(|u| u.username.eq_ignore_ascii_case(&scrobble.username))
+            {
+                return Err(error(
+                    format!("goscrobble.scrobbles[{i}].username"),
+                    format!(
+                        "no account named {:?} in this service's accounts",
+                        scrobble.username
+                    ),
+                ));
             }
         }
         Ok(())
@@ -568,6 +723,11 @@ mod tests {
         assert!(seed.resonite.accounts[2].totp_secret.is_some());
         assert_eq!(seed.resonite.tokens.len(), 2);
         assert!(seed.resonite.tokens[1].expires.is_some());
+        assert_eq!(
+            seed.goscrobble.users[0].ingress_key.as_deref(),
+            Some("annAnnAnnAnnAnnAnnAnnAnnAnnAnnAn")
+        );
+        assert_eq!(seed.goscrobble.scrobbles[0].artist, ["Low"]);
     }
 
     #[test]
@@ -589,6 +749,11 @@ mod tests {
         assert_eq!(seed.resonite.accounts[0].username, "demo");
         assert_eq!(seed.burgerauth.accounts[0].username, "demo");
         assert_eq!(seed.goscrobble.users[0].username, "demo");
+        assert_eq!(
+            seed.goscrobble.users[0].ingress_key.as_deref(),
+            Some("demoDemoDemoDemoDemoDemoDemoDemo")
+        );
+        assert_eq!(seed.goscrobble.scrobbles.len(), 2);
         assert_eq!(seed.maillink.users[0].username, "demo");
     }
 
@@ -617,6 +782,107 @@ mod tests {
         let err = Seed::parse(text, "s.json").unwrap_err();
         assert_eq!(err.field(), "resonite.contacts[0].contact");
         assert!(err.to_string().contains("\"b\""), "{err}");
+    }
+
+    const KEY: &str = "abcdefghijklmnopqrstuvwxyzABCDEF";
+
+    fn goscrobble(users: &str, scrobbles: &str) -> Result<Seed, SeedError> {
+        Seed::parse(
+            &format!(r#"{{"goscrobble": {{"users": [{users}], "scrobbles": [{scrobbles}]}}}}"#),
+            "s.json",
+        )
+    }
+
+    #[test]
+    fn goscrobble_keys_and_scrobbles_parse() {
+        let seed = goscrobble(
+            &format!(r#"{{"username": "a", "password": "p", "ingress_key": "{KEY}"}}"#),
+            r#"{"username": "A", "artist": "x", "album": "y", "track": "z", "time": "2026-01-02T03:04:05+01:00"},
+               {"username": "a", "artist": ["x", "w"], "album": "y", "track": "z", "time": "2026-01-02T03:04:05Z", "source": "spotify", "duration": 3}"#,
+        )
+        .unwrap();
+        let [first, second] = &seed.goscrobble.scrobbles[..] else {
+            panic!("two scrobbles");
+        };
+        assert_eq!(seed.goscrobble.users[0].ingress_key.as_deref(), Some(KEY));
+        assert_eq!(first.artist, ["x"]);
+        assert_eq!(first.source, "multiscrobbler");
+        assert_eq!(first.time.to_rfc3339(), "2026-01-02T02:04:05+00:00");
+        assert_eq!(second.artist, ["x", "w"]);
+        assert_eq!((second.source.as_str(), second.duration), ("spotify", 3));
+    }
+
+    #[test]
+    fn goscrobble_seed_errors_name_their_field() {
+        let user =
+            |key: &str| format!(r#"{{"username": "a", "password": "p", "ingress_key": "{key}"}}"#);
+        let scrobble = |extra: &str| {
+            format!(
+                r#"{{"username": "a", "album": "y", "track": "z", "time": "2026-01-02T03:04:05Z", {extra}}}"#
+            )
+        };
+        let cases = [
+            (
+                user("abcdefghijklmnopqrstuvwxyzABCDE1"),
+                String::new(),
+                "goscrobble.users[0].ingress_key",
+                "has a character that is not one",
+            ),
+            (
+                user("abc"),
+                String::new(),
+                "goscrobble.users[0].ingress_key",
+                "3 characters",
+            ),
+            (
+                format!("{}, {}", user(KEY), user(KEY)),
+                String::new(),
+                "goscrobble.users[1].ingress_key",
+                "goscrobble.users[0]",
+            ),
+            (
+                user(KEY),
+                scrobble(r#""artist": "x", "source": "lastfm""#),
+                "goscrobble.scrobbles[0].source",
+                "lastfm",
+            ),
+            (
+                user(KEY),
+                scrobble(r#""artist": []"#),
+                "goscrobble.scrobbles[0].artist",
+                "non-empty",
+            ),
+            (
+                user(KEY),
+                scrobble(r#""artist": 3"#),
+                "goscrobble.scrobbles[0].artist",
+                "an artist's name",
+            ),
+            (
+                user(KEY),
+                r#"{"username": "a", "artist": "x", "album": "y", "track": "z", "time": "yesterday"}"#
+                    .to_owned(),
+                "goscrobble.scrobbles[0].time",
+                "",
+            ),
+            (
+                user(KEY),
+                scrobble(r#""artist": "x", "username": "b""#).replacen(
+                    r#""username": "a", "#,
+                    "",
+                    1,
+                ),
+                "goscrobble.scrobbles[0].username",
+                "\"b\"",
+            ),
+        ];
+        for (users, scrobbles, field, message) in cases {
+            let err = goscrobble(&users, &scrobbles).unwrap_err();
+            assert_eq!(err.field(), field, "{err}");
+            assert!(err.to_string().contains(message), "{err}");
+        }
+        let err = goscrobble(&user("abc"), "").unwrap_err();
+        assert!(err.to_string().starts_with("s.json:1:"), "{err}");
     }
 
     #[test]
