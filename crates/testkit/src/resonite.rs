@@ -39,8 +39,17 @@
 //!   (`userName`, `ownerID`); usernames and emails match ignoring case.
 //! - A `sessionToken` re-login needs a live token of the same user and skips the TOTP check;
 //!   a `recoveryCode` replaces the TOTP code once.
-//! - The TOTP check compares with one code the test sets ([`Resonite::set_totp`]); no clock
-//!   is involved.
+//! - TOTP: the header's code passes when it is the fixed code the test set
+//!   ([`Resonite::set_totp`], the simple form) or a code of the account's secret
+//!   ([`Resonite::set_totp_secret`]: RFC 6238, 6 digits, 30 s steps, HMAC-SHA1, as
+//!   authenticator apps make them) for the emulator's clock, one step either side
+//!   ([`TOTP_WINDOW_STEPS`]; the spec does not say the real window). A code may be used
+//!   again within its window (no source shows the server refusing a reuse).
+//! - The emulator has its own clock ([`Resonite::now`], [`Resonite::advance_clock`]): token
+//!   expiry, TOTP codes and every date it writes follow it; the rate limit's window runs on
+//!   real time.
+//! - A token seeded with [`Resonite::add_token`] is a `rememberMe` token: without an expiry
+//!   it lives the 30-day lifetime, and `PATCH` extends it by that lifetime.
 //! - Logout answers `200` (empty); logging out a token that is not the caller's, or unknown,
 //!   is `404`; a caller whose own token is gone gets `403`.
 //! - `GET /sessions` never lists `Private` or `hideFromListing` sessions; `name` matches a
@@ -80,9 +89,11 @@ pub mod hub;
 mod records;
 mod routes;
 mod seed;
+mod signin;
 mod state;
 #[cfg(test)]
 mod tests;
+mod totp;
 mod vars;
 
 use std::sync::Arc;
@@ -95,7 +106,10 @@ use crate::TestServer;
 
 pub use data::{NEVER, invite_content, timestamp};
 pub use hub::{Hub, HubConnection, HubInvocation};
+/// The `secrecy` crate, whose `SecretString` carries the tokens of [`Resonite::add_token`].
+pub use secrecy;
 pub use state::{Account, AuthFailure, RateLimitConfig, ResoniteState, UserSessionRecord};
+pub use totp::{TOTP_DIGITS, TOTP_STEP_SECS, TOTP_WINDOW_STEPS, TotpSecret, TotpSecretError};
 
 use state::{Config, StoredContact, StoredMessage};
 
@@ -144,7 +158,7 @@ impl Resonite {
         Self::builder().start().await
     }
 
-    /// Options: token lifetimes, rate limit.
+    /// Options: token lifetimes, rate limit, address, clock.
     pub fn builder() -> ResoniteBuilder {
         ResoniteBuilder::default()
     }
@@ -224,8 +238,9 @@ impl Resonite {
             email: (!email.is_empty()).then(|| email.to_owned()),
             password: password.to_owned(),
             totp: None,
+            totp_secret: None,
             recovery_codes: Vec::new(),
-            registration_date: Utc::now() - TimeDelta::days(400),
+            registration_date: self.state.now() - TimeDelta::days(400),
         };
         let mut data = self.state.lock();
         data.accounts.retain(|a| a.user_id != user_id);
@@ -233,7 +248,9 @@ impl Resonite {
         user_id
     }
 
-    /// Turns 2FA on (or changes the accepted code) for an account; `None` turns it off.
+    /// Turns 2FA on with one fixed code (the simple form), or changes it; `None` removes
+    /// the fixed code (2FA stays on while the account has a secret, see
+    /// [`Resonite::set_totp_secret`]).
     pub fn set_totp(&self, user_id: &str, code: Option<&str>) {
         self.with_account(user_id, |a| a.totp = code.map(str::to_owned));
     }
@@ -281,7 +298,7 @@ impl Resonite {
     /// Makes a token expired now (the next authenticated call gets `403`).
     pub fn expire_token(&self, token: &str) {
         if let Some(record) = self.state.lock().tokens.get_mut(token) {
-            record.expire = Utc::now() - TimeDelta::seconds(1);
+            record.expire = self.state.now() - TimeDelta::seconds(1);
         }
     }
 
@@ -299,7 +316,7 @@ impl Resonite {
         let account = self
             .account(host)
             .expect("the host is an account of this emulator");
-        data::session(&account, session_id, name)
+        data::session(&account, session_id, name, self.state.now())
     }
 
     /// Publishes a session (any JSON object; `sessionId` identifies it).
@@ -323,7 +340,7 @@ impl Resonite {
         list.retain(|c| c.json.get("id").and_then(Value::as_str) != Some(contact));
         list.push(StoredContact {
             json,
-            changed: Utc::now(),
+            changed: self.state.now(),
         });
     }
 
@@ -384,7 +401,7 @@ impl Resonite {
         if let Some(list) = self.state.lock().messages.get_mut(owner) {
             for message in list.iter_mut() {
                 if message.json.get("id").and_then(Value::as_str) == Some(message_id) {
-                    message.json["readTime"] = Value::String(timestamp(Utc::now()));
+                    message.json["readTime"] = Value::String(timestamp(self.state.now()));
                 }
             }
         }
@@ -399,6 +416,7 @@ pub struct ResoniteBuilder {
     short_lifetime: Duration,
     rate_limit: Option<RateLimitConfig>,
     addr: std::net::SocketAddr,
+    clock_offset_secs: i64,
 }
 
 impl Default for ResoniteBuilder {
@@ -408,6 +426,7 @@ impl Default for ResoniteBuilder {
             short_lifetime: Duration::from_secs(24 * 3600),
             rate_limit: Some(DEFAULT_RATE_LIMIT),
             addr: crate::server::LOOPBACK_ANY_PORT,
+            clock_offset_secs: 0,
         }
     }
 }
@@ -433,6 +452,14 @@ impl ResoniteBuilder {
         self
     }
 
+    /// Runs the server's clock this many seconds ahead of (or, negative, behind) the real one:
+    /// a server whose clock is off, for token expiry and TOTP codes. Move it later with
+    /// [`Resonite::advance_clock`].
+    pub fn clock_offset_secs(mut self, seconds: i64) -> Self {
+        self.clock_offset_secs = seconds;
+        self
+    }
+
     /// Starts the emulator.
     ///
     /// # Errors
@@ -443,6 +470,7 @@ impl ResoniteBuilder {
             remember_me_lifetime: to_delta(self.remember_me_lifetime),
             short_lifetime: to_delta(self.short_lifetime),
             rate_limit: self.rate_limit,
+            clock_offset_secs: self.clock_offset_secs,
         }));
         let hub = Hub::new(state.clone());
         let server = TestServer::launch(

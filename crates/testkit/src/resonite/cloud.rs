@@ -14,7 +14,6 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use chrono::Utc;
 use http::StatusCode;
 use serde_json::{Value, json};
 
@@ -87,7 +86,7 @@ async fn send_message(
     if !data.accounts.iter().any(|a| a.user_id == recipient) {
         return not_found();
     }
-    let now = Utc::now();
+    let now = cloud.state.now();
     let mut stored = Value::Object(message.clone());
     stored["sendTime"] = Value::String(data::timestamp(now));
     stored["lastUpdateTime"] = Value::String(data::timestamp(now));
@@ -363,9 +362,9 @@ async fn group_storage(
 }
 
 /// The `resonite` crate's `CloudStatistics` names; the emulator has no jobs.
-async fn cloud_stats() -> Response {
+async fn cloud_stats(State(cloud): State<Cloud>) -> Response {
     axum::Json(json!({
-        "captureTimestamp": data::timestamp(Utc::now()),
+        "captureTimestamp": data::timestamp(cloud.state.now()),
         "assetMetadataJobs": 0,
         "assetVariantJobs": 0,
         "computedAssetVariants": 0,

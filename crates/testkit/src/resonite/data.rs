@@ -79,7 +79,7 @@ pub(crate) fn user(account: &Account, is_self: bool) -> Value {
         "isVerified": true,
         "isLocked": false,
         "supressBanEvasion": false,
-        "2fa_login": account.totp.is_some(),
+        "2fa_login": account.has_second_factor(),
         "isActiveSupporter": false,
         "tags": ["hearing impaired"],
         "profile": profile(account),
@@ -104,8 +104,8 @@ pub(crate) fn user(account: &Account, is_self: bool) -> Value {
 }
 
 /// A session as `GET /sessions` lists it, with every odd field.
-pub fn session(host: &Account, session_id: &str, name: &str) -> Value {
-    let now = timestamp(Utc::now());
+pub fn session(host: &Account, session_id: &str, name: &str, now: DateTime<Utc>) -> Value {
+    let now = timestamp(now);
     json!({
         "name": name,
         "description": null,

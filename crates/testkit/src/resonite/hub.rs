@@ -306,10 +306,12 @@ impl Hub {
     pub fn flood_session_updates(&self, user_id: &str, count: usize) -> usize {
         let host = self.state.resonite.lock().accounts.first().cloned();
         let Some(host) = host else { return 0 };
+        let now = self.state.resonite.now();
         let mut frames = Vec::with_capacity(count + 2);
         frames.push(invocation_frame("Debug", &json!(["flood start"])));
         for n in 0..count {
-            let session = super::data::session(&host, &format!("S-flood-{n}"), "Flood <b>test</b>");
+            let session =
+                super::data::session(&host, &format!("S-flood-{n}"), "Flood <b>test</b>", now);
             frames.push(invocation_frame("ReceiveSessionUpdate", &json!([session])));
         }
         frames.push(invocation_frame("Debug", &json!(["flood done"])));

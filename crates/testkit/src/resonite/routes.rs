@@ -158,7 +158,7 @@ async fn login(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> 
             if auth_text("password").as_deref() != Some(account.password.as_str()) {
                 return plain(StatusCode::BAD_REQUEST, INVALID_CREDENTIALS);
             }
-            if let Some(expected) = &account.totp {
+            if account.has_second_factor() {
                 let recovery = auth_text("recoveryCode");
                 let mut data = state.lock();
                 let stored = data
@@ -174,7 +174,8 @@ async fn login(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> 
                     _ => false,
                 };
                 let sent = headers.get("totp").and_then(|v| v.to_str().ok());
-                if !used_recovery && sent.map(str::trim) != Some(expected.as_str()) {
+                let now = state.now();
+                if !used_recovery && !sent.is_some_and(|code| account.accepts_totp(code, now)) {
                     return plain(StatusCode::FORBIDDEN, TOTP_BODY);
                 }
             }
@@ -184,7 +185,7 @@ async fn login(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> 
                 let data = state.lock();
                 data.tokens
                     .get(&token)
-                    .is_some_and(|r| r.user_id == account.user_id && r.expire > Utc::now())
+                    .is_some_and(|r| r.user_id == account.user_id && r.expire > state.now())
             });
             if !valid {
                 return plain(StatusCode::BAD_REQUEST, INVALID_CREDENTIALS);
@@ -471,8 +472,8 @@ fn rest_copy(message: &Value) -> Value {
 }
 
 async fn online_stats(State(state): State<Shared>) -> Response {
+    let now = state.now();
     let data = state.lock();
-    let now = Utc::now();
     let online = data
         .tokens
         .values()

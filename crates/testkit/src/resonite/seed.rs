@@ -1,6 +1,5 @@
 //! Seeding the cloud data of a [`Resonite`] emulator: groups, records, cloud variables.
 
-use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::Resonite;
@@ -65,7 +64,7 @@ impl Resonite {
     /// with `serde_json` (`isPublic`, `isListed`, `recordType`, `tags`) and pass it to
     /// [`Resonite::add_record`].
     pub fn sample_record(&self, owner: &str, record_id: &str, name: &str, path: &str) -> Value {
-        let now = timestamp(Utc::now());
+        let now = timestamp(self.state.now());
         let hash = format!("{:064x}", u128::from(fnv(record_id)));
         json!({
             "id": record_id,
@@ -132,7 +131,7 @@ impl Resonite {
             "listPermissions": ["definition_owner"],
             "partitionKey": definition_owner,
             "rowKey": subpath,
-            "timestamp": timestamp(Utc::now()),
+            "timestamp": timestamp(self.state.now()),
             "eTag": null
         })
     }
@@ -162,7 +161,7 @@ impl Resonite {
             "value": value,
             "partitionKey": owner,
             "rowKey": path,
-            "timestamp": timestamp(Utc::now()),
+            "timestamp": timestamp(self.state.now()),
             "eTag": null
         });
         self.state

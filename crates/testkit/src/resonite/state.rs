@@ -3,6 +3,7 @@
 //! same sessions.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use http::HeaderMap;
 use rand::RngCore as _;
 use serde_json::Value;
+
+use super::totp::TotpSecret;
 
 /// An account of the emulator.
 #[derive(Debug, Clone)]
@@ -23,12 +26,33 @@ pub struct Account {
     pub email: Option<String>,
     /// The password.
     pub password: String,
-    /// The TOTP code the server currently accepts, when 2FA is on.
+    /// 2FA, the simple form: one fixed code the server accepts whatever the time.
     pub totp: Option<String>,
+    /// 2FA from a secret: the codes an authenticator app makes from it, checked on the
+    /// emulator's clock ([`ResoniteState::now`]).
+    pub totp_secret: Option<TotpSecret>,
     /// Unused recovery codes.
     pub recovery_codes: Vec<String>,
     /// When the account was made.
     pub registration_date: DateTime<Utc>,
+}
+
+impl Account {
+    /// Whether 2FA is on (a fixed code, a secret, or both).
+    pub fn has_second_factor(&self) -> bool {
+        self.totp.is_some() || self.totp_secret.is_some()
+    }
+
+    /// Whether `code` passes the second factor at `now`: the fixed code, or a code of the
+    /// secret within its window.
+    pub fn accepts_totp(&self, code: &str, now: DateTime<Utc>) -> bool {
+        let code = code.trim();
+        self.totp.as_deref() == Some(code)
+            || self
+                .totp_secret
+                .as_ref()
+                .is_some_and(|secret| secret.accepts(code, now.timestamp()))
+    }
 }
 
 /// A user session (a token) the emulator issued.
@@ -137,6 +161,7 @@ pub(crate) struct Config {
     pub(crate) remember_me_lifetime: TimeDelta,
     pub(crate) short_lifetime: TimeDelta,
     pub(crate) rate_limit: Option<RateLimitConfig>,
+    pub(crate) clock_offset_secs: i64,
 }
 
 /// Everything the emulator knows, shared by its routes (and by a hub route added later).
@@ -145,6 +170,8 @@ pub struct ResoniteState {
     pub(crate) data: Mutex<Data>,
     pub(crate) config: Config,
     pub(crate) window: Mutex<Window>,
+    /// Seconds added to the system clock (moved by [`ResoniteState::advance_clock`]).
+    clock_offset: AtomicI64,
 }
 
 /// Why a request is not authorized.
@@ -162,12 +189,37 @@ impl ResoniteState {
     pub(crate) fn new(config: Config) -> Self {
         Self {
             data: Mutex::new(Data::default()),
+            clock_offset: AtomicI64::new(config.clock_offset_secs),
             config,
             window: Mutex::new(Window {
                 started: Instant::now(),
                 count: 0,
             }),
         }
+    }
+
+    /// The server's clock: the system clock moved by every
+    /// [`advance_clock`](Self::advance_clock). Token expiry, TOTP codes and every date the
+    /// emulator writes read it. The rate limit's window is not a date and runs on real time.
+    pub fn now(&self) -> DateTime<Utc> {
+        let seconds = self.clock_offset.load(Ordering::Relaxed);
+        let (far, end) = if seconds < 0 {
+            (TimeDelta::MIN, DateTime::<Utc>::MIN_UTC)
+        } else {
+            (TimeDelta::MAX, DateTime::<Utc>::MAX_UTC)
+        };
+        Utc::now()
+            .checked_add_signed(TimeDelta::try_seconds(seconds).unwrap_or(far))
+            .unwrap_or(end)
+    }
+
+    /// Moves the server's clock by `seconds` (negative: back).
+    pub fn advance_clock(&self, seconds: i64) {
+        let _ = self
+            .clock_offset
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |offset| {
+                Some(offset.saturating_add(seconds))
+            });
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Data> {
@@ -197,7 +249,7 @@ impl ResoniteState {
         if record.user_id != user_id {
             return Err(AuthFailure::Invalid);
         }
-        if record.expire <= Utc::now() {
+        if record.expire <= self.now() {
             return Err(AuthFailure::Expired);
         }
         Ok(record.user_id.clone())
@@ -227,7 +279,7 @@ impl ResoniteState {
         let mut bytes = [0_u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         let token = base64::engine::general_purpose::STANDARD.encode(bytes);
-        let created = Utc::now();
+        let created = self.now();
         let lifetime = if remember_me {
             self.config.remember_me_lifetime
         } else {
@@ -260,7 +312,7 @@ impl ResoniteState {
         } else {
             self.config.short_lifetime
         };
-        record.expire = Utc::now() + lifetime;
+        record.expire = self.now() + lifetime;
         record.extensions += 1;
         true
     }

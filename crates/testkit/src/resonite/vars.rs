@@ -13,7 +13,6 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use chrono::Utc;
 use http::StatusCode;
 use serde_json::{Value, json};
 
@@ -126,7 +125,7 @@ async fn write(
         "value": value,
         "partitionKey": owner,
         "rowKey": path,
-        "timestamp": data::timestamp(Utc::now()),
+        "timestamp": data::timestamp(cloud.state.now()),
         "eTag": format!("W/\"{}\"", uuid::Uuid::new_v4())
     });
     data.var_values.insert((owner, path), variable);

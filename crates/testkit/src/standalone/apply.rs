@@ -1,7 +1,6 @@
 //! Puts a [`Seed`] into running emulators, through their public Rust API only.
 
 use argon2::{Algorithm, Argon2, Params, Version};
-use chrono::Utc;
 use sha3::{Digest as _, Sha3_512};
 
 use super::seed::{BurgerauthSeed, GoScrobbleSeed, MaillinkSeed, ResoniteSeed};
@@ -24,6 +23,7 @@ pub(super) fn resonite(server: &Resonite, seed: &ResoniteSeed) {
     for account in &seed.accounts {
         let id = server.add_account(&account.username, &account.email, &account.password);
         server.set_totp(&id, account.totp_code.as_deref());
+        let _ = server.set_totp_secret(&id, account.totp_secret.clone());
         for code in &account.recovery_codes {
             server.add_recovery_code(&id, code);
         }
@@ -66,7 +66,11 @@ pub(super) fn resonite(server: &Resonite, seed: &ResoniteSeed) {
             server.set_variable(&owner(&value.owner), &path, &value.value);
         }
     }
-    let started = Utc::now();
+    for token in &seed.tokens {
+        // The seed checked that every username is an account.
+        let _ = server.add_token(&id(&token.username), &token.token, token.expires);
+    }
+    let started = server.state().now();
     for message in &seed.messages {
         server.add_message(
             &id(&message.from),

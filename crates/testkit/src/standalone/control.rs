@@ -8,7 +8,9 @@
 //! | `POST /__omniauth/faults` | adds a fault rule (JSON below) | all |
 //! | `DELETE /__omniauth/faults` | removes every rule | all |
 //! | `POST /__omniauth/restart` | a server restart, as the emulator's `restart` | resonite, burgerauth, goscrobble, maillink |
-//! | `POST /__omniauth/clock` `{"advance_secs": N}` | moves the server's clock | burgerauth, goscrobble, maillink |
+//! | `PUT /__omniauth/users/{username}/totp_secret` `{"secret": "BASE32" \| null}` | 2FA from a secret, or none | resonite |
+//! | `POST /__omniauth/tokens` `{"username", "token", "expires"?}` | a token signed in without a login | resonite |
+//! | `POST /__omniauth/clock` `{"advance_secs": N}` | moves the server's clock; answers `{"now": …}` | resonite, burgerauth, goscrobble, maillink |
 //! | `GET /__omniauth/users/{username}` | uuid, email and ingress key | goscrobble |
 //! | `GET /__omniauth/outbox` | the login emails sent, with `auth_id` and link | maillink |
 //! | `GET /__omniauth/logins/{auth_id}` | `{"state": …, "polls": N}` | maillink |
@@ -33,7 +35,8 @@ use serde_json::{Value, json};
 use crate::burgerauth::Burgerauth;
 use crate::goscrobble::GoScrobble;
 use crate::maillink::{LoginState, Maillink};
-use crate::resonite::Resonite;
+use crate::resonite::{Resonite, TotpSecret};
+use crate::standalone::ResoniteToken;
 use crate::{Fault, FaultRule, RetryAfter, TestServer};
 
 /// A fault rule as JSON: `{"path": "/userSessions", "method": "POST", "times": 1, "fault":
@@ -277,33 +280,112 @@ struct Clock {
     advance_secs: i64,
 }
 
-/// Resonite: the common routes and a restart (connections cut, the database kept).
+/// The body of `PUT /__omniauth/users/{username}/totp_secret`; `null` turns the secret off.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecretJson {
+    secret: Option<TotpSecret>,
+}
+
+async fn set_totp_secret(
+    State(weak): Handle<Resonite>,
+    Path(username): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let emulator = match upgrade(&weak) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    match parse::<SecretJson>(&body) {
+        Ok(SecretJson { secret }) => {
+            if emulator.set_totp_secret(&format!("U-{username}"), secret) {
+                done()
+            } else {
+                error(StatusCode::NOT_FOUND, "no such user")
+            }
+        }
+        Err(response) => response,
+    }
+}
+
+/// `POST /__omniauth/tokens`: a token as the seed file gives one.
+async fn add_token(State(weak): Handle<Resonite>, body: axum::body::Bytes) -> Response {
+    let emulator = match upgrade(&weak) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let token = match parse::<ResoniteToken>(&body) {
+        Ok(token) => token,
+        Err(response) => return response,
+    };
+    let user_id = format!("U-{}", token.username);
+    match emulator.add_token(&user_id, &token.token, token.expires) {
+        Some(record) => (
+            StatusCode::CREATED,
+            Json(json!({
+                "user_id": record.user_id,
+                "expires": record.expire.to_rfc3339(),
+            })),
+        )
+            .into_response(),
+        None => error(StatusCode::NOT_FOUND, "no such user"),
+    }
+}
+
+/// Resonite: the common routes, a restart (connections cut, the database kept), the clock
+/// (either way; `now` in unix seconds, as Burgerauth's), TOTP secrets and tokens.
 pub(super) fn resonite(emulator: &Arc<Resonite>) -> Router {
     let weak = Arc::downgrade(emulator);
-    common(emulator).route(
-        "/__omniauth/restart",
-        post(move || async move {
-            if weak.upgrade().is_none() {
-                return gone();
-            }
-            // A restart cuts every connection, this one included: answer first, then
-            // restart once the answer had time to leave.
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                if let Some(emulator) = weak.upgrade()
-                    && let Err(err) = emulator.restart().await
-                {
-                    tracing::warn!(error = %err, "the resonite emulator did not come back");
+    let clock = Arc::downgrade(emulator);
+    let signin = Router::new()
+        .route(
+            "/__omniauth/users/{username}/totp_secret",
+            axum::routing::put(set_totp_secret),
+        )
+        .route("/__omniauth/tokens", post(add_token))
+        .with_state(Arc::downgrade(emulator));
+    common(emulator)
+        .merge(signin)
+        .route(
+            "/__omniauth/clock",
+            post(move |body: axum::body::Bytes| async move {
+                let emulator = match upgrade(&clock) {
+                    Ok(e) => e,
+                    Err(r) => return r,
+                };
+                match parse::<Clock>(&body) {
+                    Ok(Clock { advance_secs }) => {
+                        emulator.advance_clock(advance_secs);
+                        Json(json!({ "now": emulator.now() })).into_response()
+                    }
+                    Err(response) => response,
                 }
-            });
-            (
-                StatusCode::ACCEPTED,
-                [(header::CONNECTION, "close")],
-                Json(json!({ "restarting": true })),
-            )
-                .into_response()
-        }),
-    )
+            }),
+        )
+        .route(
+            "/__omniauth/restart",
+            post(move || async move {
+                if weak.upgrade().is_none() {
+                    return gone();
+                }
+                // A restart cuts every connection, this one included: answer first, then
+                // restart once the answer had time to leave.
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    if let Some(emulator) = weak.upgrade()
+                        && let Err(err) = emulator.restart().await
+                    {
+                        tracing::warn!(error = %err, "the resonite emulator did not come back");
+                    }
+                });
+                (
+                    StatusCode::ACCEPTED,
+                    [(header::CONNECTION, "close")],
+                    Json(json!({ "restarting": true })),
+                )
+                    .into_response()
+            }),
+        )
 }
 
 /// Burgerauth: a restart (sessions, codes and stamps dropped on 1.3) and the clock.

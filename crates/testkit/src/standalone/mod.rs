@@ -34,7 +34,7 @@ use crate::resonite::Resonite;
 pub use seed::{
     BurgerauthAccount, BurgerauthApp, BurgerauthSeed, DEFAULT_SEED, GoScrobbleScrobble,
     GoScrobbleSeed, GoScrobbleUser, MaillinkSeed, MaillinkUser, ResoniteAccount, ResoniteContact,
-    ResoniteGroup, ResoniteMessage, ResoniteRecord, ResoniteSeed, ResoniteSession,
+    ResoniteGroup, ResoniteMessage, ResoniteRecord, ResoniteSeed, ResoniteSession, ResoniteToken,
     ResoniteVariable, ResoniteVariableValue, Seed, SeedError,
 };
 

@@ -7,10 +7,13 @@ use std::fmt;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 use serde::de::{Deserializer, Error as _, SeqAccess, Visitor};
 
 use crate::goscrobble::{INGRESS_KEY_LEN, SCROBBLE_SOURCES, is_valid_ingress_key};
+
+use crate::resonite::TotpSecret;
 
 /// The seed used without `--seed`: the accounts the `omniauth demo` uses, documented in the
 /// crate README.
@@ -61,6 +64,50 @@ pub struct ResoniteSeed {
     pub records: Vec<ResoniteRecord>,
     /// Cloud variables: a definition and, optionally, a value.
     pub variables: Vec<ResoniteVariable>,
+    /// Tokens a client starts signed in with (`Authorization: res U-<username>:<token>`).
+    pub tokens: Vec<ResoniteToken>,
+}
+
+/// A Resonite session token handed out without a login, so that a client starts signed in.
+/// Its `Debug` hides the token.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ResoniteToken {
+    /// Whose (a username).
+    pub username: String,
+    /// The token, sent as `Authorization: res U-<username>:<token>`: visible ASCII without
+    /// spaces, as a header carries it.
+    #[serde(deserialize_with = "header_token")]
+    pub token: SecretString,
+    /// When it stops working (RFC 3339; absent: the `rememberMe` lifetime, 30 days, from
+    /// when the emulator starts). A time in the past seeds an expired token.
+    #[serde(default)]
+    pub expires: Option<DateTime<Utc>>,
+}
+
+impl fmt::Debug for ResoniteToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResoniteToken")
+            .field("username", &self.username)
+            .field("token", &"[redacted]")
+            .field("expires", &self.expires)
+            .finish()
+    }
+}
+
+/// A token goes into a header after `U-<name>:`, so it must be one visible ASCII word.
+fn header_token<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<SecretString, D::Error> {
+    let token = SecretString::from(String::deserialize(deserializer)?);
+    let text = token.expose_secret();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(serde::de::Error::custom(
+            "a token must be non-empty visible ASCII without spaces",
+        ));
+    }
+    Ok(token)
 }
 
 /// A Resonite group. Members are usernames; the admin is a member too.
@@ -154,10 +201,15 @@ pub struct ResoniteAccount {
     pub email: String,
     /// The password.
     pub password: String,
-    /// Turns 2FA on: the one code the emulator accepts in the `TOTP` header (it checks a
-    /// fixed code, not a time-based one from a secret).
+    /// Turns 2FA on, the simple form: one fixed code the emulator accepts in the `TOTP`
+    /// header whatever the time.
     #[serde(default)]
     pub totp_code: Option<String>,
+    /// Turns 2FA on from a base32 secret (RFC 6238: 6 digits, 30 s, HMAC-SHA1, what
+    /// authenticator apps make): the codes of the emulator's clock, one step either side,
+    /// pass. With `totp_code` too, either passes.
+    #[serde(default)]
+    pub totp_secret: Option<TotpSecret>,
     /// Recovery codes, each replacing the TOTP code once.
     #[serde(default)]
     pub recovery_codes: Vec<String>,
@@ -522,6 +574,27 @@ impl Seed {
                 }
             }
         }
+        for (i, t) in self.resonite.tokens.iter().enumerate() {
+            if !resonite.contains(&t.username.as_str()) {
+                return Err(missing(
+                    format!("resonite.tokens[{i}].username"),
+                    &t.username,
+                ));
+            }
+            let token = t.token.expose_secret();
+            if self.resonite.tokens[..i]
+                .iter()
+                .any(|other| other.token.expose_secret() == token)
+            {
+                return Err(SeedError {
+                    source: source.to_owned(),
+                    line: 0,
+                    column: 0,
+                    field: format!("resonite.tokens[{i}].token"),
+                    message: "the same token is seeded twice".to_owned(),
+                });
+            }
+        }
         self.check_goscrobble(source)?;
         for (i, app) in self.burgerauth.apps.iter().enumerate() {
             if !self
@@ -647,6 +720,9 @@ mod tests {
         assert_eq!(seed.resonite.groups[0].members, ["bob"]);
         assert_eq!(seed.resonite.records.len(), 2);
         assert!(seed.resonite.variables[0].value.is_some());
+        assert!(seed.resonite.accounts[2].totp_secret.is_some());
+        assert_eq!(seed.resonite.tokens.len(), 2);
+        assert!(seed.resonite.tokens[1].expires.is_some());
         assert_eq!(
             seed.goscrobble.users[0].ingress_key.as_deref(),
             Some("annAnnAnnAnnAnnAnnAnnAnnAnnAnnAn")
@@ -660,6 +736,11 @@ mod tests {
         assert_eq!(seed.resonite.groups.len(), 1);
         assert_eq!(seed.resonite.records.len(), 3);
         assert_eq!(seed.resonite.variables.len(), 1);
+        assert_eq!(seed.resonite.tokens[0].username, "demo");
+        assert_eq!(
+            seed.resonite.tokens[0].token.expose_secret(),
+            "omniauth-demo-token"
+        );
     }
 
     #[test]
@@ -802,6 +883,54 @@ mod tests {
         }
         let err = goscrobble(&user("abc"), "").unwrap_err();
         assert!(err.to_string().starts_with("s.json:1:"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_totp_secret_names_its_field_and_hides_its_text() {
+        let text = "{\"resonite\": {\"accounts\": [\n  {\"username\": \"a\", \"password\": \"p\", \"totp_secret\": \"not base32 at all!\"}\n]}}";
+        let err = Seed::parse(text, "s.json").unwrap_err();
+        assert_eq!(err.field(), "resonite.accounts[0].totp_secret");
+        assert_eq!(err.line(), 2);
+        assert!(err.to_string().contains("base32"), "{err}");
+        assert!(!err.to_string().contains("at all"), "{err}");
+    }
+
+    #[test]
+    fn seeded_tokens_are_header_words_once_each_and_never_shown() {
+        let accounts = r#""accounts": [{"username": "a", "password": "p", "totp_secret": "JBSWY3DPEHPK3PXP"}]"#;
+        let seed = |tokens: &str| format!(r#"{{"resonite": {{{accounts}, "tokens": {tokens}}}}}"#);
+        let good = Seed::parse(
+            &seed(r#"[{"username": "a", "token": "tok-1"}, {"username": "a", "token": "tok-2", "expires": "2020-01-01T00:00:00Z"}]"#),
+            "s.json",
+        )
+        .unwrap();
+        assert_eq!(good.resonite.tokens.len(), 2);
+        assert!(good.resonite.tokens[0].expires.is_none());
+        let shown = format!("{good:?}");
+        assert!(
+            !shown.contains("tok-1") && !shown.contains("JBSWY3DPEHPK3PXP"),
+            "{shown}"
+        );
+
+        let err = Seed::parse(
+            &seed(r#"[{"username": "a", "token": "two words"}]"#),
+            "s.json",
+        )
+        .unwrap_err();
+        assert_eq!(err.field(), "resonite.tokens[0].token");
+        assert!(!err.to_string().contains("two words"), "{err}");
+        let err = Seed::parse(
+            &seed(r#"[{"username": "a", "token": "t"}, {"username": "a", "token": "t"}]"#),
+            "s.json",
+        )
+        .unwrap_err();
+        assert_eq!(err.field(), "resonite.tokens[1].token");
+        let err = Seed::parse(
+            &seed(r#"[{"username": "a", "token": "t", "expires": "soon"}]"#),
+            "s.json",
+        )
+        .unwrap_err();
+        assert_eq!(err.field(), "resonite.tokens[0].expires");
     }
 
     #[test]

@@ -246,7 +246,7 @@ fn broadcast_status(
     let mut status = status.clone();
     status["userId"] = Value::String(user.to_owned());
     if status.get("lastStatusChange").is_none_or(Value::is_null) {
-        status["lastStatusChange"] = Value::String(timestamp(Utc::now()));
+        status["lastStatusChange"] = Value::String(timestamp(hub.resonite.now()));
     }
     lock(&hub.statuses).insert(user.to_owned(), status);
     let only: Option<Vec<String>> = match target.get("group").and_then(Value::as_i64) {
@@ -291,7 +291,7 @@ fn send_message(hub: &HubState, user: &str, message: &Value) -> Result<Value, ()
     if !known {
         return Err(());
     }
-    let now = Utc::now();
+    let now = hub.resonite.now();
     let send_time = text(message, "sendTime")
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
         .map_or(now, |t| t.with_timezone(&Utc));
@@ -356,7 +356,8 @@ fn mark_read(hub: &HubState, user: &str, request: &Value) -> Result<Value, ()> {
         .filter_map(Value::as_str)
         .map(str::to_owned)
         .collect();
-    let read_time = text(request, "readTime").map_or_else(|| timestamp(Utc::now()), str::to_owned);
+    let read_time =
+        text(request, "readTime").map_or_else(|| timestamp(hub.resonite.now()), str::to_owned);
     let mut marked = Vec::new();
     {
         let mut data = hub.resonite.lock();
@@ -428,7 +429,7 @@ fn store_contact(
     let (Some(owner), Some(other)) = (owner, other) else {
         return (None, None);
     };
-    let now = Utc::now();
+    let now = hub.resonite.now();
     let mine = data::contact(&owner, &other, status);
     let list = data.contacts.entry(user.to_owned()).or_default();
     list.retain(|c| c.json.get("id").and_then(Value::as_str) != Some(id));
