@@ -325,8 +325,9 @@ impl Client {
     /// of the user dies (1.3 keeps one per user).
     ///
     /// # Errors
-    /// `InvalidCredentials` for an unknown client, `Api` 401 `Redirect URI does not match`,
-    /// `Unauthorized` for a dead session, `Forbidden` for a denial, `InvalidInput` for a bad
+    /// `InvalidCredentials` for an unknown client, `Api` 401 `Redirect URI does not match`
+    /// (1.2 HEAD: `<uri> is not <uri>`; the POST-era 1.2 build checks no redirect URI and
+    /// answers with a code), `Unauthorized` for a dead session, `Forbidden` for a denial, `InvalidInput` for a bad
     /// request or a state mismatch.
     #[tracing::instrument(skip_all, fields(service = SERVICE, dialect = self.dialect.as_str()))]
     pub async fn authorize(

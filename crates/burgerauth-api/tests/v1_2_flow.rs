@@ -176,6 +176,20 @@ async fn a_1_2_redirect_mismatch_is_the_servers_words_not_a_decode_error() {
     };
     assert_eq!(*status, 401);
     assert!(message.contains(" is not "), "{message}");
+
+    // The POST-era build takes no redirect URI at all: the code comes back (seen on the real
+    // build `b9b02d5`), so only HEAD and 1.3 hold an app to its registered URI.
+    let (emu, client) =
+        common::python_build(omniauth_testkit::burgerauth::Dialect::V1_2Post, true).await;
+    let session = python_user(&emu, &client, "rhea").await;
+    client
+        .create_app(
+            &session,
+            &AppRegistration::new("", "https://app/cb").app_id("rheaapp"),
+        )
+        .await
+        .unwrap();
+    client.authorize(&session, &request).await.unwrap();
 }
 
 #[tokio::test]
