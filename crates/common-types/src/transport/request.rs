@@ -90,7 +90,7 @@ impl RequestBuilder {
     /// error messages and snippets.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         let (encoded, secrets) = capture::secrets_of(|| serde_json::to_vec(body));
-        self.note_secrets(&secrets);
+        self.note_secrets(secrets);
         match encoded {
             Ok(bytes) => self.set_body(bytes, "application/json"),
             Err(err) => self.fail(Error::invalid_input(format!(
@@ -104,7 +104,7 @@ impl RequestBuilder {
     /// [`json`](Self::json)'s are.
     pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         let (encoded, secrets) = capture::secrets_of(|| serde_urlencoded::to_string(body));
-        self.note_secrets(&secrets);
+        self.note_secrets(secrets);
         match encoded {
             Ok(encoded) => self.set_body(encoded.into_bytes(), "application/x-www-form-urlencoded"),
             Err(err) => self.fail(Error::invalid_input(format!(
@@ -285,11 +285,8 @@ impl RequestBuilder {
         );
     }
 
-    fn note_secrets(&mut self, secrets: &[secrecy::SecretString]) {
-        use secrecy::ExposeSecret as _;
-        for secret in secrets {
-            self.redactor.add(secret.expose_secret());
-        }
+    fn note_secrets(&mut self, secrets: Vec<secrecy::SecretString>) {
+        self.redactor.extend(secrets);
     }
 
     fn fail(&mut self, err: Error) {
@@ -377,20 +374,7 @@ impl RequestBuilder {
                 timeout: timeout.min(left),
                 deadline: (left < timeout).then_some(inner.deadline),
             };
-            let outcome = tokio::time::timeout(left, self.attempt(&url, &redactor, limit))
-                .await
-                .unwrap_or_else(|elapsed| {
-                    // The try itself is bounded by `limit.timeout`; this catches what is not (a body
-                    // that trickles in past the deadline).
-                    Err(Failure {
-                        not_sent: false,
-                        answered: true,
-                        error: Error::transport(elapsed).with_message(format!(
-                            "timed out: the call's {} deadline passed",
-                            seconds(inner.deadline)
-                        )),
-                    })
-                });
+            let outcome = self.attempt(&url, &redactor, limit).await;
             let (retry_after, outcome) = match outcome {
                 Ok(response) => {
                     tracing::Span::current().record("status", response.status.as_u16());
