@@ -1,10 +1,12 @@
 //! One request: built, sent (and retried where safe), read within the cap, and checked.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use futures_util::FutureExt as _;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -35,7 +37,8 @@ pub struct RequestBuilder {
     login: bool,
     sensitive: bool,
     redactor: Redactor,
-    problem: Option<Error>,
+    /// Boxed: a builder is moved by value through every setter, and the error is rare.
+    problem: Option<Box<Error>>,
 }
 
 impl RequestBuilder {
@@ -216,40 +219,44 @@ impl RequestBuilder {
     /// The service decoder's error for a failed answer, [`ErrorKind::Decode`](crate::ErrorKind::Decode)
     /// for a body of the wrong shape, [`ErrorKind::Transport`](crate::ErrorKind::Transport) when
     /// no answer came.
-    pub async fn send_json<T: DeserializeOwned>(self) -> Result<T> {
+    //
+    // The `send*` methods wrap the one request future in `map`s instead of awaiting it from
+    // their own `async fn`s: each async layer kept its own copy of the 300-byte builder, and the
+    // caller's future grew to 4.4 KB, copied whole at every layer on every call.
+    pub fn send_json<T: DeserializeOwned>(self) -> impl Future<Output = Result<T>> {
         let service = self.transport.service();
         self.send()
-            .await?
-            .json()
-            .map_err(|err| err.with_service(service))
+            .map(move |response| response?.json().map_err(|err| err.with_service(service)))
     }
 
     /// Sends the request and ignores the body of a successful answer.
     ///
     /// # Errors
     /// As [`send`](Self::send).
-    pub async fn send_empty(self) -> Result<()> {
-        self.send().await.map(drop)
+    pub fn send_empty(self) -> impl Future<Output = Result<()>> {
+        self.send().map(|response| response.map(drop))
     }
 
     /// Sends the request; a failed answer (as the service decoder judges) is an error.
     ///
     /// # Errors
     /// The decoder's error, or a transport error.
-    pub async fn send(self) -> Result<Response> {
+    pub fn send(self) -> impl Future<Output = Result<Response>> {
         let decoder = self.transport.inner.decoder.clone();
         let service = self.transport.service();
-        let response = self.send_raw().await?;
-        match decoder.decode(&response) {
-            // A decoder may have read the body itself: the secrets go again, before anyone
-            // sees the error.
-            Some(err) => Err(finish(
-                err.redacted_by(&response.redactor),
-                service,
-                Some(response.status()),
-            )),
-            None => Ok(response),
-        }
+        self.send_raw().map(move |response| {
+            let response = response?;
+            match decoder.decode(&response) {
+                // A decoder may have read the body itself: the secrets go again, before anyone
+                // sees the error.
+                Some(err) => Err(finish(
+                    err.redacted_by(&response.redactor),
+                    service,
+                    Some(response.status()),
+                )),
+                None => Ok(response),
+            }
+        })
     }
 
     /// Sends the request and returns any answer, whatever its status, for callers that read
@@ -261,7 +268,7 @@ impl RequestBuilder {
     /// [`ErrorKind::Decode`](crate::ErrorKind::Decode) when the body is over the cap,
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for a request that could
     /// not be built.
-    pub async fn send_raw(self) -> Result<Response> {
+    pub fn send_raw(self) -> impl Future<Output = Result<Response>> {
         let service = self.transport.service();
         let span = tracing::debug_span!(
             "omniauth.request",
@@ -273,8 +280,7 @@ impl RequestBuilder {
         );
         self.run()
             .instrument(span)
-            .await
-            .map_err(|err| finish(err, service, None))
+            .map(move |result| result.map_err(|err| finish(err, service, None)))
     }
 
     fn set_body(&mut self, bytes: Vec<u8>, content_type: &'static str) {
@@ -290,7 +296,7 @@ impl RequestBuilder {
     }
 
     fn fail(&mut self, err: Error) {
-        self.problem.get_or_insert(err);
+        self.problem.get_or_insert_with(|| Box::new(err));
     }
 
     fn url(&self) -> Result<Url> {
@@ -331,127 +337,137 @@ impl RequestBuilder {
         Ok(url)
     }
 
-    async fn run(mut self) -> Result<Response> {
-        if let Some(problem) = self.problem.take() {
-            return Err(problem);
-        }
-        let url = self.url()?;
-        for value in self.headers.values().filter(|value| value.is_sensitive()) {
-            if let Ok(value) = value.to_str() {
-                self.redactor.add_header(value);
+    // The async parts are `async move` blocks, not `async fn`s: an `async fn` keeps a second
+    // copy of each argument in its future (the builder, the response), and these futures are
+    // moved by value through every layer above them.
+    fn run(mut self) -> impl Future<Output = Result<Response>> {
+        async move {
+            if let Some(problem) = self.problem.take() {
+                return Err(*problem);
             }
-        }
-        let redactor = Arc::new(std::mem::take(&mut self.redactor));
-        let inner = self.transport.inner.clone();
-        if !inner.redirects_refused && (self.login || !redactor.is_empty()) {
-            return Err(Error::invalid_input(
-                "refusing to send a secret through an http client that follows redirects: \
+            let url = self.url()?;
+            for value in self.headers.values().filter(|value| value.is_sensitive()) {
+                if let Ok(value) = value.to_str() {
+                    self.redactor.add_header(value);
+                }
+            }
+            let redactor = Arc::new(std::mem::take(&mut self.redactor));
+            let inner = self.transport.inner.clone();
+            if !inner.redirects_refused && (self.login || !redactor.is_empty()) {
+                return Err(Error::invalid_input(
+                    "refusing to send a secret through an http client that follows redirects: \
                  build it with redirect(reqwest::redirect::Policy::none())",
-            ));
-        }
-        let retry = &inner.retry;
-        let mut delays = retry.backoff_delays();
-        let mut budget = Budget::start(inner.deadline);
-        let mut attempts = 0_u32;
-        loop {
-            attempts += 1;
-            tracing::Span::current().record("attempts", attempts);
-            if let Some(limit) = &inner.rate_limit
-                && tokio::time::timeout(budget.remaining(), limit.acquire())
-                    .await
-                    .is_err()
-            {
-                return Err(
-                    Error::new(ErrorKind::RateLimited { retry_after: None }).with_message(format!(
-                        "the call's {} deadline passed waiting for the client-side rate limit",
-                        seconds(inner.deadline)
-                    )),
-                );
+                ));
             }
-            let left = budget.remaining();
-            let timeout = self.timeout.unwrap_or(inner.timeout);
-            let limit = TryLimit {
-                timeout: timeout.min(left),
-                deadline: (left < timeout).then_some(inner.deadline),
-            };
-            let outcome = self.attempt(&url, &redactor, limit).await;
-            let (retry_after, outcome) = match outcome {
-                Ok(response) => {
-                    tracing::Span::current().record("status", response.status.as_u16());
-                    if !(retryable_status(response.status) && self.idempotent && !self.login) {
-                        return Ok(response);
+            let retry = &inner.retry;
+            let mut delays = retry.backoff_delays();
+            let mut budget = Budget::start(inner.deadline);
+            let mut attempts = 0_u32;
+            loop {
+                attempts += 1;
+                tracing::Span::current().record("attempts", attempts);
+                // Boxed, so that the future of every call without a limit does not carry the
+                // limiter's wait in its size.
+                if let Some(limit) = &inner.rate_limit
+                    && Box::pin(tokio::time::timeout(budget.remaining(), limit.acquire()))
+                        .await
+                        .is_err()
+                {
+                    return Err(Error::new(ErrorKind::RateLimited { retry_after: None })
+                        .with_message(format!(
+                            "the call's {} deadline passed waiting for the client-side rate limit",
+                            seconds(inner.deadline)
+                        )));
+                }
+                let left = budget.remaining();
+                let timeout = self.timeout.unwrap_or(inner.timeout);
+                let limit = TryLimit {
+                    timeout: timeout.min(left),
+                    deadline: (left < timeout).then_some(inner.deadline),
+                };
+                let outcome = self.attempt(&url, &redactor, limit).await;
+                let (retry_after, outcome) = match outcome {
+                    Ok(response) => {
+                        tracing::Span::current().record("status", response.status.as_u16());
+                        if !(retryable_status(response.status) && self.idempotent && !self.login) {
+                            return Ok(response);
+                        }
+                        (response.retry_after(), Ok(response))
                     }
-                    (response.retry_after(), Ok(response))
-                }
-                Err(failure) => {
-                    let may_retry =
-                        !self.login && !failure.answered && (failure.not_sent || self.idempotent);
-                    if !may_retry {
-                        return Err(failure.error);
+                    Err(failure) => {
+                        let may_retry = !self.login
+                            && !failure.answered
+                            && (failure.not_sent || self.idempotent);
+                        if !may_retry {
+                            return Err(failure.error);
+                        }
+                        (None, Err(failure.error))
                     }
-                    (None, Err(failure.error))
+                };
+                let Some(backoff) = delays.next() else {
+                    return outcome;
+                };
+                let Some(wait) = retry.delay_before_retry(backoff, retry_after) else {
+                    return outcome;
+                };
+                // A wait that would pass the deadline is not waited: the caller hears now (a 429
+                // becomes `RateLimited` with the server's wait).
+                if wait >= budget.remaining() {
+                    return outcome;
                 }
-            };
-            let Some(backoff) = delays.next() else {
-                return outcome;
-            };
-            let Some(wait) = retry.delay_before_retry(backoff, retry_after) else {
-                return outcome;
-            };
-            // A wait that would pass the deadline is not waited: the caller hears now (a 429
-            // becomes `RateLimited` with the server's wait).
-            if wait >= budget.remaining() {
-                return outcome;
-            }
-            match &outcome {
-                Ok(response) => {
-                    tracing::debug!(status = response.status.as_u16(), ?wait, "retrying");
+                match &outcome {
+                    Ok(response) => {
+                        tracing::debug!(status = response.status.as_u16(), ?wait, "retrying");
+                    }
+                    Err(err) => tracing::debug!(error = %err, ?wait, "retrying"),
                 }
-                Err(err) => tracing::debug!(error = %err, ?wait, "retrying"),
+                budget.sleep(retry, wait).await;
             }
-            budget.sleep(retry, wait).await;
         }
     }
 
-    async fn attempt(
+    fn attempt(
         &self,
         url: &Url,
         redactor: &Arc<Redactor>,
         limit: TryLimit,
-    ) -> Result<Response, Failure> {
-        let inner = &self.transport.inner;
-        let mut request = inner
-            .http
-            .request(self.method.clone(), url.clone())
-            .headers(self.headers.clone())
-            .header(http::header::USER_AGENT, inner.user_agent.clone())
-            .timeout(limit.timeout);
-        if let Some(body) = &self.body {
-            request = request.body(body.clone());
+    ) -> impl Future<Output = Result<Response, Failure>> {
+        async move {
+            let inner = &self.transport.inner;
+            let mut request = inner
+                .http
+                .request(self.method.clone(), url.clone())
+                .headers(self.headers.clone())
+                .header(http::header::USER_AGENT, inner.user_agent.clone())
+                .timeout(limit.timeout);
+            if let Some(body) = &self.body {
+                request = request.body(body.clone());
+            }
+            let mut response = request.send().await.map_err(|err| Failure {
+                not_sent: err.is_connect(),
+                answered: false,
+                error: transport_error(err, limit),
+            })?;
+            let status = response.status();
+            let headers = std::mem::take(response.headers_mut());
+            // Lent, not moved: a moved response would sit in this future twice.
+            let body = read_capped(
+                &mut response,
+                inner.max_response_bytes,
+                self.sensitive,
+                redactor,
+                limit,
+            )
+            .await?;
+            Ok(Response {
+                status,
+                headers,
+                body,
+                route: self.route,
+                sensitive: self.sensitive,
+                redactor: redactor.clone(),
+            })
         }
-        let mut response = request.send().await.map_err(|err| Failure {
-            not_sent: err.is_connect(),
-            answered: false,
-            error: transport_error(err, limit),
-        })?;
-        let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
-        let body = read_capped(
-            response,
-            inner.max_response_bytes,
-            self.sensitive,
-            redactor,
-            limit,
-        )
-        .await?;
-        Ok(Response {
-            status,
-            headers,
-            body,
-            route: self.route,
-            sensitive: self.sensitive,
-            redactor: redactor.clone(),
-        })
     }
 }
 
@@ -488,62 +504,64 @@ impl From<Error> for Failure {
     }
 }
 
-async fn read_capped(
-    mut response: reqwest::Response,
+fn read_capped(
+    response: &mut reqwest::Response,
     cap: usize,
     sensitive: bool,
     redactor: &Redactor,
     limit: TryLimit,
-) -> Result<Bytes, Failure> {
-    let status = response.status();
-    let too_large = |len: u64, start: &[u8]| {
-        let err = if sensitive {
-            Error::decode_withheld(Some(status), start.len())
-        } else {
-            Error::decode(
-                Some(status),
-                &redactor.redact_start(start, crate::error::SNIPPET_LIMIT),
-            )
-        };
-        Failure {
-            not_sent: false,
-            answered: true,
-            error: err.with_message(format!(
-                "the response body ({len} bytes or more) exceeds the {cap}-byte cap"
-            )),
-        }
-    };
-    if let Some(len) = response.content_length().filter(|len| *len > cap as u64) {
-        return Err(too_large(len, &[]));
-    }
-    // Most answers arrive in one chunk: keep it as is, and copy only when a second one comes.
-    let mut first: Option<Bytes> = None;
-    let mut body = BytesMut::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                let held = first.as_ref().map_or(0, Bytes::len) + body.len();
-                if held + chunk.len() > cap {
-                    if let Some(first) = first.take() {
-                        body.extend_from_slice(&first);
-                    }
-                    body.extend_from_slice(&chunk);
-                    return Err(too_large(body.len() as u64, &body));
-                }
-                match first.take() {
-                    None if body.is_empty() => first = Some(chunk),
-                    None => body.extend_from_slice(&chunk),
-                    Some(earlier) => {
-                        body.extend_from_slice(&earlier);
-                        body.extend_from_slice(&chunk);
-                    }
-                }
+) -> impl Future<Output = Result<Bytes, Failure>> {
+    async move {
+        let status = response.status();
+        let too_large = |len: u64, start: &[u8]| {
+            let err = if sensitive {
+                Error::decode_withheld(Some(status), start.len())
+            } else {
+                Error::decode(
+                    Some(status),
+                    &redactor.redact_start(start, crate::error::SNIPPET_LIMIT),
+                )
+            };
+            Failure {
+                not_sent: false,
+                answered: true,
+                error: err.with_message(format!(
+                    "the response body ({len} bytes or more) exceeds the {cap}-byte cap"
+                )),
             }
-            Ok(None) => return Ok(first.unwrap_or_else(|| body.freeze())),
-            Err(err) => {
-                return Err(Failure::from(
-                    transport_error(err, limit).with_status(status),
-                ));
+        };
+        if let Some(len) = response.content_length().filter(|len| *len > cap as u64) {
+            return Err(too_large(len, &[]));
+        }
+        // Most answers arrive in one chunk: keep it as is, and copy only when a second one comes.
+        let mut first: Option<Bytes> = None;
+        let mut body = BytesMut::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let held = first.as_ref().map_or(0, Bytes::len) + body.len();
+                    if held + chunk.len() > cap {
+                        if let Some(first) = first.take() {
+                            body.extend_from_slice(&first);
+                        }
+                        body.extend_from_slice(&chunk);
+                        return Err(too_large(body.len() as u64, &body));
+                    }
+                    match first.take() {
+                        None if body.is_empty() => first = Some(chunk),
+                        None => body.extend_from_slice(&chunk),
+                        Some(earlier) => {
+                            body.extend_from_slice(&earlier);
+                            body.extend_from_slice(&chunk);
+                        }
+                    }
+                }
+                Ok(None) => return Ok(first.unwrap_or_else(|| body.freeze())),
+                Err(err) => {
+                    return Err(Failure::from(
+                        transport_error(err, limit).with_status(status),
+                    ));
+                }
             }
         }
     }
@@ -560,3 +578,4 @@ fn finish(err: Error, service: &'static str, status: Option<StatusCode>) -> Erro
         _ => err,
     }
 }
+
