@@ -94,9 +94,15 @@ struct RefreshBody<'a> {
     token: &'a str,
 }
 
+/// What a hand-written client reads from a refresh answer: GoScrobble answers its failures with
+/// HTTP 200 and an `error` member (spec §2.2), so a careful client has to look for it, as the
+/// typed call's error decoder does.
 #[derive(Deserialize)]
 struct TokenAnswer {
-    token: String,
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
 }
 
 /// The claims the typed call reads into its `Session` (spec §2.3), so both sides decode the
@@ -180,8 +186,18 @@ async fn goscrobble_overhead() {
         } else {
             request
         };
-        let answer: TokenAnswer = request.send().await.unwrap().json().await.unwrap();
-        *slot.borrow_mut() = refresh_token_of(&answer.token);
+        // The same checks as the typed call: the status, then the 200-with-`error` answer.
+        let answer: TokenAnswer = request
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(answer.error.is_none(), "{:?}", answer.error);
+        *slot.borrow_mut() = refresh_token_of(&answer.token.unwrap());
     };
     let mut calls = [
         common::call(move || async move {
@@ -193,6 +209,21 @@ async fn goscrobble_overhead() {
         common::call(move || raw_refresh(false)),
         common::call(move || raw_refresh(true)),
     ];
+    // For profilers (`perf`, `valgrind --tool=callgrind`): one variant alone, ROUNDS calls.
+    if let Ok(only) = std::env::var("OMNIAUTH_BENCH_ONLY") {
+        let which = ["typed", "bare", "same"]
+            .iter()
+            .position(|name| *name == only)
+            .expect("OMNIAUTH_BENCH_ONLY is typed, bare or same");
+        let rounds = std::env::var("OMNIAUTH_BENCH_ROUNDS")
+            .ok()
+            .and_then(|rounds| rounds.parse().ok())
+            .unwrap_or(ROUNDS);
+        let mut one = [calls.into_iter().nth(which).unwrap()];
+        let median = common::interleaved_medians(rounds, WARMUP, &mut one).await[0];
+        println!("goscrobble refresh, {only} alone: median {median:?} over {rounds} calls");
+        return;
+    }
     let medians = common::interleaved_medians(2000, WARMUP, &mut calls).await;
     let (typed, bare, same) = (medians[0], medians[1], medians[2]);
     // The answer's handling alone, without the network: the JWT read into a `Session` (the
