@@ -344,6 +344,7 @@ impl RequestBuilder {
     // The async parts are `async move` blocks, not `async fn`s: an `async fn` keeps a second
     // copy of each argument in its future (the builder, the response), and these futures are
     // moved by value through every layer above them.
+    #[allow(clippy::manual_async_fn)] // On purpose: see above.
     fn run(mut self) -> impl Future<Output = Result<Response>> {
         async move {
             if let Some(problem) = self.problem.take() {
@@ -435,6 +436,7 @@ impl RequestBuilder {
         }
     }
 
+    #[allow(clippy::manual_async_fn)] // As `run`: no doubled arguments.
     fn attempt(
         &self,
         url: &Url,
@@ -521,6 +523,7 @@ impl From<Error> for Failure {
     }
 }
 
+#[allow(clippy::manual_async_fn)] // As `run`: no doubled arguments.
 fn read_capped(
     response: &mut reqwest::Response,
     cap: usize,
