@@ -144,6 +144,28 @@ fn per_call(mut f: impl FnMut()) -> std::time::Duration {
     start.elapsed() / CALLS
 }
 
+/// For profilers (`perf`, `valgrind --tool=callgrind`): with `OMNIAUTH_BENCH_ONLY` set to
+/// `typed`, `bare` or `same`, runs that variant of `calls` alone, `OMNIAUTH_BENCH_ROUNDS` times
+/// (default `ROUNDS`), prints its median and returns true. Read once, outside the measured
+/// calls: a lookup inside one would slow that side.
+async fn run_alone(what: &str, calls: &mut [common::Call<'_>; 3]) -> bool {
+    let Ok(only) = std::env::var("OMNIAUTH_BENCH_ONLY") else {
+        return false;
+    };
+    let which = ["typed", "bare", "same"]
+        .iter()
+        .position(|name| *name == only)
+        .expect("OMNIAUTH_BENCH_ONLY is typed, bare or same");
+    let rounds = std::env::var("OMNIAUTH_BENCH_ROUNDS")
+        .ok()
+        .and_then(|rounds| rounds.parse().ok())
+        .unwrap_or(ROUNDS);
+    let one = std::slice::from_mut(&mut calls[which]);
+    let median = common::interleaved_medians(rounds, WARMUP, one).await[0];
+    println!("{what}, {only} alone: median {median:?} over {rounds} calls");
+    true
+}
+
 async fn goscrobble_overhead() {
     let emulator = GoScrobble::builder()
         .without_rate_limits()
@@ -209,19 +231,7 @@ async fn goscrobble_overhead() {
         common::call(move || raw_refresh(false)),
         common::call(move || raw_refresh(true)),
     ];
-    // For profilers (`perf`, `valgrind --tool=callgrind`): one variant alone, ROUNDS calls.
-    if let Ok(only) = std::env::var("OMNIAUTH_BENCH_ONLY") {
-        let which = ["typed", "bare", "same"]
-            .iter()
-            .position(|name| *name == only)
-            .expect("OMNIAUTH_BENCH_ONLY is typed, bare or same");
-        let rounds = std::env::var("OMNIAUTH_BENCH_ROUNDS")
-            .ok()
-            .and_then(|rounds| rounds.parse().ok())
-            .unwrap_or(ROUNDS);
-        let mut one = [calls.into_iter().nth(which).unwrap()];
-        let median = common::interleaved_medians(rounds, WARMUP, &mut one).await[0];
-        println!("goscrobble refresh, {only} alone: median {median:?} over {rounds} calls");
+    if run_alone("goscrobble refresh", &mut calls).await {
         return;
     }
     let medians = common::interleaved_medians(2000, WARMUP, &mut calls).await;
