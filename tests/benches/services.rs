@@ -94,9 +94,15 @@ struct RefreshBody<'a> {
     token: &'a str,
 }
 
+/// What a hand-written client reads from a refresh answer: GoScrobble answers its failures with
+/// HTTP 200 and an `error` member (spec §2.2), so a careful client has to look for it, as the
+/// typed call's error decoder does.
 #[derive(Deserialize)]
 struct TokenAnswer {
-    token: String,
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
 }
 
 /// The claims the typed call reads into its `Session` (spec §2.3), so both sides decode the
@@ -136,6 +142,28 @@ fn per_call(mut f: impl FnMut()) -> std::time::Duration {
         f();
     }
     start.elapsed() / CALLS
+}
+
+/// For profilers (`perf`, `valgrind --tool=callgrind`): with `OMNIAUTH_BENCH_ONLY` set to
+/// `typed`, `bare` or `same`, runs that variant of `calls` alone, `OMNIAUTH_BENCH_ROUNDS` times
+/// (default `ROUNDS`), prints its median and returns true. Read once, outside the measured
+/// calls: a lookup inside one would slow that side.
+async fn run_alone(what: &str, calls: &mut [common::Call<'_>; 3]) -> bool {
+    let Ok(only) = std::env::var("OMNIAUTH_BENCH_ONLY") else {
+        return false;
+    };
+    let which = ["typed", "bare", "same"]
+        .iter()
+        .position(|name| *name == only)
+        .expect("OMNIAUTH_BENCH_ONLY is typed, bare or same");
+    let rounds = std::env::var("OMNIAUTH_BENCH_ROUNDS")
+        .ok()
+        .and_then(|rounds| rounds.parse().ok())
+        .unwrap_or(ROUNDS);
+    let one = std::slice::from_mut(&mut calls[which]);
+    let median = common::interleaved_medians(rounds, WARMUP, one).await[0];
+    println!("{what}, {only} alone: median {median:?} over {rounds} calls");
+    true
 }
 
 async fn goscrobble_overhead() {
@@ -180,8 +208,18 @@ async fn goscrobble_overhead() {
         } else {
             request
         };
-        let answer: TokenAnswer = request.send().await.unwrap().json().await.unwrap();
-        *slot.borrow_mut() = refresh_token_of(&answer.token);
+        // The same checks as the typed call: the status, then the 200-with-`error` answer.
+        let answer: TokenAnswer = request
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(answer.error.is_none(), "{:?}", answer.error);
+        *slot.borrow_mut() = refresh_token_of(&answer.token.unwrap());
     };
     let mut calls = [
         common::call(move || async move {
@@ -193,6 +231,9 @@ async fn goscrobble_overhead() {
         common::call(move || raw_refresh(false)),
         common::call(move || raw_refresh(true)),
     ];
+    if run_alone("goscrobble refresh", &mut calls).await {
+        return;
+    }
     let medians = common::interleaved_medians(2000, WARMUP, &mut calls).await;
     let (typed, bare, same) = (medians[0], medians[1], medians[2]);
     // The answer's handling alone, without the network: the JWT read into a `Session` (the

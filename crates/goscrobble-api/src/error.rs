@@ -5,6 +5,8 @@
 //! newline and `text/plain`; 429 says `{"message":"Too many requests"}`; an unknown path is
 //! a plain-text `404 page not found`. Success is a data object or `{"message": …}`.
 
+use std::sync::LazyLock;
+
 use omniauth_types::transport::{Response, default_error};
 use omniauth_types::{Error, ErrorKind};
 
@@ -169,12 +171,12 @@ fn error_field(body: &[u8]) -> Option<String> {
     }
     // Every successful answer passes here, so an answer with no `error` key at all is told by a
     // byte search. Without a backslash in the body no key can be escaped (`"\u0065rror"`), so
-    // the search cannot miss one; with a backslash, the parse decides.
-    // One pass, comparing only where a quote starts (a JWT answer has four of them).
-    let may_hold_key = body
-        .iter()
-        .enumerate()
-        .any(|(at, &byte)| byte == b'\\' || (byte == b'"' && body[at..].starts_with(b"\"error\"")));
+    // the search cannot miss one; with a backslash, the parse decides. Both searches are
+    // memchr's vectorized ones: a refresh answer is a 400-byte JWT that a byte-at-a-time loop
+    // spent ~4,000 instructions on, a tenth of the whole client side of the call.
+    static KEY: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new(b"\"error\""));
+    let may_hold_key = memchr::memchr(b'\\', body).is_some() || KEY.find(body).is_some();
     // serde would read a struct from an array too: only an object can carry `error`.
     if !may_hold_key || body.trim_ascii_start().first() != Some(&b'{') {
         return None;

@@ -282,6 +282,11 @@ impl Claims {
     }
 }
 
+/// A flag as the session's extras spell it, without `bool`'s `Display` machinery.
+fn flag(set: bool) -> &'static str {
+    if set { "true" } else { "false" }
+}
+
 /// Builds the [`Session`] a login or refresh yields from the JWT the server answered.
 ///
 /// The session carries the user's UUID, username, the token (sent as `Bearer`), its `exp`,
@@ -304,8 +309,8 @@ pub fn session_from_token(token: AccessToken) -> Result<Session> {
     }
     let mut session = Session::new(SERVICE, claims.user_uuid, token, TokenScheme::Bearer)
         .with_expires_at(claims.expires_at)
-        .with_extra("admin", claims.admin.to_string())
-        .with_extra("mod", claims.moderator.to_string());
+        .with_extra("admin", flag(claims.admin))
+        .with_extra("mod", flag(claims.moderator));
     if !claims.username.is_empty() {
         session = session.with_username(claims.username);
     }

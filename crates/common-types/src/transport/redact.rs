@@ -13,30 +13,35 @@ use secrecy::{ExposeSecret as _, SecretString};
 /// What a secret is replaced with.
 pub const REDACTED: &str = "[redacted]";
 
-/// The secrets of one request, in every form the server may echo them in.
+/// The secrets of one request. The forms the server may echo them in are derived only when
+/// an answer is redacted: most answers are successes that are never redacted, and deriving the
+/// forms up front cost every call three encodings and five allocations.
 #[derive(Default)]
 pub(crate) struct Redactor {
-    needles: Vec<SecretString>,
+    secrets: Vec<SecretString>,
 }
 
 impl Redactor {
-    /// Notes `secret` as sent raw, JSON-escaped and form-encoded (the forms it took on the
-    /// wire, and so the forms an echo holds).
+    /// Notes `secret`; it is redacted as sent raw, JSON-escaped and form-encoded (the forms
+    /// it took on the wire, and so the forms an echo holds).
     pub(crate) fn add(&mut self, secret: &str) {
-        if secret.is_empty() {
-            return;
+        if !secret.is_empty() && !self.holds(secret) {
+            self.secrets.push(SecretString::from(secret));
         }
-        let json = serde_json::to_string(secret).unwrap_or_default();
-        let json = json
-            .strip_prefix('"')
-            .and_then(|s| s.strip_suffix('"'))
-            .unwrap_or(secret);
-        let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-        for form in [secret, json, &form] {
-            if !self.needles.iter().any(|n| n.expose_secret() == form) {
-                self.needles.push(SecretString::from(form));
+    }
+
+    /// Notes secrets already copied out (by a serializer), without copying them again.
+    pub(crate) fn extend(&mut self, secrets: Vec<SecretString>) {
+        for secret in secrets {
+            let text = secret.expose_secret();
+            if !text.is_empty() && !self.holds(text) {
+                self.secrets.push(secret);
             }
         }
+    }
+
+    fn holds(&self, secret: &str) -> bool {
+        self.secrets.iter().any(|s| s.expose_secret() == secret)
     }
 
     /// Notes a header value holding a secret: the whole value, and the credentials after an
@@ -54,63 +59,92 @@ impl Redactor {
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.needles.is_empty()
+        self.secrets.is_empty()
+    }
+
+    /// Every wire form of every secret, each once.
+    fn needles(&self) -> Vec<SecretString> {
+        let mut needles: Vec<SecretString> = Vec::with_capacity(self.secrets.len() * 3);
+        for secret in &self.secrets {
+            let secret = secret.expose_secret();
+            let json = SecretString::from(serde_json::to_string(secret).unwrap_or_default());
+            let json = json
+                .expose_secret()
+                .strip_prefix('"')
+                .and_then(|s| s.strip_suffix('"'))
+                .unwrap_or(secret);
+            let form = SecretString::from(
+                url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>(),
+            );
+            for form in [secret, json, form.expose_secret()] {
+                if !needles.iter().any(|n| n.expose_secret() == form) {
+                    needles.push(SecretString::from(form));
+                }
+            }
+        }
+        needles
     }
 
     /// `text` with every noted secret replaced by [`REDACTED`]. Overlapping secrets are
     /// replaced as one stretch, so no part of either survives.
     pub(crate) fn redact<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        let mut spans: Vec<(usize, usize)> = self
-            .needles
-            .iter()
-            .flat_map(|needle| {
-                let needle = needle.expose_secret();
-                text.match_indices(needle)
-                    .map(move |(at, _)| (at, at + needle.len()))
-            })
-            .collect();
-        if spans.is_empty() {
+        if self.secrets.is_empty() {
             return Cow::Borrowed(text);
         }
-        spans.sort_unstable();
-        let mut out = String::with_capacity(text.len());
-        let mut copied = 0;
-        let mut spans = spans.into_iter().peekable();
-        while let Some((start, mut end)) = spans.next() {
-            while let Some(&(next, next_end)) = spans.peek() {
-                if next > end {
-                    break;
-                }
-                end = end.max(next_end);
-                spans.next();
-            }
-            out.push_str(&text[copied..start]);
-            out.push_str(REDACTED);
-            copied = end;
-        }
-        out.push_str(&text[copied..]);
-        Cow::Owned(out)
+        redact_with(&self.needles(), text)
     }
 
     /// The start of `body` for a snippet of `limit` bytes, lossy UTF-8, redacted. Enough of
     /// the body is read that a secret crossing the limit is still found whole.
     pub(crate) fn redact_start(&self, body: &[u8], limit: usize) -> Vec<u8> {
-        let longest = self
-            .needles
+        let needles = self.needles();
+        let longest = needles
             .iter()
             .map(|n| n.expose_secret().len())
             .max()
             .unwrap_or(0);
         let start = &body[..body.len().min(limit.saturating_add(longest))];
         let text = String::from_utf8_lossy(start);
-        self.redact(&text).into_owned().into_bytes()
+        redact_with(&needles, &text).into_owned().into_bytes()
     }
+}
+
+fn redact_with<'t>(needles: &[SecretString], text: &'t str) -> Cow<'t, str> {
+    let mut spans: Vec<(usize, usize)> = needles
+        .iter()
+        .flat_map(|needle| {
+            let needle = needle.expose_secret();
+            text.match_indices(needle)
+                .map(move |(at, _)| (at, at + needle.len()))
+        })
+        .collect();
+    if spans.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    spans.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut spans = spans.into_iter().peekable();
+    while let Some((start, mut end)) = spans.next() {
+        while let Some(&(next, next_end)) = spans.peek() {
+            if next > end {
+                break;
+            }
+            end = end.max(next_end);
+            spans.next();
+        }
+        out.push_str(&text[copied..start]);
+        out.push_str(REDACTED);
+        copied = end;
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
 }
 
 impl fmt::Debug for Redactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Redactor")
-            .field("secrets", &self.needles.len())
+            .field("secrets", &self.secrets.len())
             .finish()
     }
 }

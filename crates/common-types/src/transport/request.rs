@@ -1,10 +1,12 @@
 //! One request: built, sent (and retried where safe), read within the cap, and checked.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use futures_util::FutureExt as _;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -29,13 +31,17 @@ pub struct RequestBuilder {
     params: Vec<(&'static str, String)>,
     query: Option<String>,
     headers: HeaderMap,
+    /// The body's content type, kept out of `headers`: most requests have no other header, and
+    /// an empty map is neither allocated nor cloned per try.
+    content_type: Option<&'static str>,
     body: Option<Bytes>,
     timeout: Option<Duration>,
     idempotent: bool,
     login: bool,
     sensitive: bool,
     redactor: Redactor,
-    problem: Option<Error>,
+    /// Boxed: a builder is moved by value through every setter, and the error is rare.
+    problem: Option<Box<Error>>,
 }
 
 impl RequestBuilder {
@@ -51,6 +57,7 @@ impl RequestBuilder {
             params: Vec::new(),
             query: None,
             headers: HeaderMap::new(),
+            content_type: None,
             body: None,
             timeout: None,
             idempotent,
@@ -90,7 +97,7 @@ impl RequestBuilder {
     /// error messages and snippets.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         let (encoded, secrets) = capture::secrets_of(|| serde_json::to_vec(body));
-        self.note_secrets(&secrets);
+        self.note_secrets(secrets);
         match encoded {
             Ok(bytes) => self.set_body(bytes, "application/json"),
             Err(err) => self.fail(Error::invalid_input(format!(
@@ -104,7 +111,7 @@ impl RequestBuilder {
     /// [`json`](Self::json)'s are.
     pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         let (encoded, secrets) = capture::secrets_of(|| serde_urlencoded::to_string(body));
-        self.note_secrets(&secrets);
+        self.note_secrets(secrets);
         match encoded {
             Ok(encoded) => self.set_body(encoded.into_bytes(), "application/x-www-form-urlencoded"),
             Err(err) => self.fail(Error::invalid_input(format!(
@@ -116,18 +123,14 @@ impl RequestBuilder {
 
     /// Sends `body` as is, with this content type.
     pub fn body(mut self, body: impl Into<Bytes>, content_type: &'static str) -> Self {
-        self.body = Some(body.into());
-        self.headers.insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static(content_type),
-        );
+        self.set_body(body.into(), content_type);
         self
     }
 
     /// Authorizes the request with `session`'s token, the way its scheme says.
     pub fn auth(mut self, session: &Session) -> Self {
         if let Some((name, value)) = session.auth_header() {
-            self.headers.insert(name, value);
+            self.put_header(name, value);
         }
         self
     }
@@ -135,9 +138,7 @@ impl RequestBuilder {
     /// Adds a header. A value that is not a valid header is refused when sent.
     pub fn header(mut self, name: HeaderName, value: impl AsRef<str>) -> Self {
         match HeaderValue::try_from(value.as_ref()) {
-            Ok(value) => {
-                self.headers.insert(name, value);
-            }
+            Ok(value) => self.put_header(name, value),
             Err(_) => self.fail(Error::invalid_input(format!(
                 "invalid value for header {name}"
             ))),
@@ -151,7 +152,7 @@ impl RequestBuilder {
         match HeaderValue::try_from(value.secret_str()) {
             Ok(mut value) => {
                 value.set_sensitive(true);
-                self.headers.insert(name, value);
+                self.put_header(name, value);
             }
             Err(_) => self.fail(Error::invalid_input(format!(
                 "invalid value for header {name}"
@@ -216,40 +217,44 @@ impl RequestBuilder {
     /// The service decoder's error for a failed answer, [`ErrorKind::Decode`](crate::ErrorKind::Decode)
     /// for a body of the wrong shape, [`ErrorKind::Transport`](crate::ErrorKind::Transport) when
     /// no answer came.
-    pub async fn send_json<T: DeserializeOwned>(self) -> Result<T> {
+    //
+    // The `send*` methods wrap the one request future in `map`s instead of awaiting it from
+    // their own `async fn`s: each async layer kept its own copy of the 300-byte builder, and the
+    // caller's future grew to 4.4 KB, copied whole at every layer on every call.
+    pub fn send_json<T: DeserializeOwned>(self) -> impl Future<Output = Result<T>> {
         let service = self.transport.service();
         self.send()
-            .await?
-            .json()
-            .map_err(|err| err.with_service(service))
+            .map(move |response| response?.json().map_err(|err| err.with_service(service)))
     }
 
     /// Sends the request and ignores the body of a successful answer.
     ///
     /// # Errors
     /// As [`send`](Self::send).
-    pub async fn send_empty(self) -> Result<()> {
-        self.send().await.map(drop)
+    pub fn send_empty(self) -> impl Future<Output = Result<()>> {
+        self.send().map(|response| response.map(drop))
     }
 
     /// Sends the request; a failed answer (as the service decoder judges) is an error.
     ///
     /// # Errors
     /// The decoder's error, or a transport error.
-    pub async fn send(self) -> Result<Response> {
+    pub fn send(self) -> impl Future<Output = Result<Response>> {
         let decoder = self.transport.inner.decoder.clone();
         let service = self.transport.service();
-        let response = self.send_raw().await?;
-        match decoder.decode(&response) {
-            // A decoder may have read the body itself: the secrets go again, before anyone
-            // sees the error.
-            Some(err) => Err(finish(
-                err.redacted_by(&response.redactor),
-                service,
-                Some(response.status()),
-            )),
-            None => Ok(response),
-        }
+        self.send_raw().map(move |response| {
+            let response = response?;
+            match decoder.decode(&response) {
+                // A decoder may have read the body itself: the secrets go again, before anyone
+                // sees the error.
+                Some(err) => Err(finish(
+                    err.redacted_by(&response.redactor),
+                    service,
+                    Some(response.status()),
+                )),
+                None => Ok(response),
+            }
+        })
     }
 
     /// Sends the request and returns any answer, whatever its status, for callers that read
@@ -261,7 +266,7 @@ impl RequestBuilder {
     /// [`ErrorKind::Decode`](crate::ErrorKind::Decode) when the body is over the cap,
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for a request that could
     /// not be built.
-    pub async fn send_raw(self) -> Result<Response> {
+    pub fn send_raw(self) -> impl Future<Output = Result<Response>> {
         let service = self.transport.service();
         let span = tracing::debug_span!(
             "omniauth.request",
@@ -273,27 +278,29 @@ impl RequestBuilder {
         );
         self.run()
             .instrument(span)
-            .await
-            .map_err(|err| finish(err, service, None))
+            .map(move |result| result.map_err(|err| finish(err, service, None)))
     }
 
-    fn set_body(&mut self, bytes: Vec<u8>, content_type: &'static str) {
-        self.body = Some(Bytes::from(bytes));
-        self.headers.insert(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static(content_type),
-        );
+    fn set_body(&mut self, bytes: impl Into<Bytes>, content_type: &'static str) {
+        self.body = Some(bytes.into());
+        self.headers.remove(http::header::CONTENT_TYPE);
+        self.content_type = Some(content_type);
     }
 
-    fn note_secrets(&mut self, secrets: &[secrecy::SecretString]) {
-        use secrecy::ExposeSecret as _;
-        for secret in secrets {
-            self.redactor.add(secret.expose_secret());
+    /// Sets a header; the last content type set, by a header or a body, wins.
+    fn put_header(&mut self, name: HeaderName, value: HeaderValue) {
+        if name == http::header::CONTENT_TYPE {
+            self.content_type = None;
         }
+        self.headers.insert(name, value);
+    }
+
+    fn note_secrets(&mut self, secrets: Vec<secrecy::SecretString>) {
+        self.redactor.extend(secrets);
     }
 
     fn fail(&mut self, err: Error) {
-        self.problem.get_or_insert(err);
+        self.problem.get_or_insert_with(|| Box::new(err));
     }
 
     fn url(&self) -> Result<Url> {
@@ -334,140 +341,151 @@ impl RequestBuilder {
         Ok(url)
     }
 
-    async fn run(mut self) -> Result<Response> {
-        if let Some(problem) = self.problem.take() {
-            return Err(problem);
-        }
-        let url = self.url()?;
-        for value in self.headers.values().filter(|value| value.is_sensitive()) {
-            if let Ok(value) = value.to_str() {
-                self.redactor.add_header(value);
+    // The async parts are `async move` blocks, not `async fn`s: an `async fn` keeps a second
+    // copy of each argument in its future (the builder, the response), and these futures are
+    // moved by value through every layer above them.
+    #[allow(clippy::manual_async_fn)] // On purpose: see above.
+    fn run(mut self) -> impl Future<Output = Result<Response>> {
+        async move {
+            if let Some(problem) = self.problem.take() {
+                return Err(*problem);
             }
-        }
-        let redactor = Arc::new(std::mem::take(&mut self.redactor));
-        let inner = self.transport.inner.clone();
-        if !inner.redirects_refused && (self.login || !redactor.is_empty()) {
-            return Err(Error::invalid_input(
-                "refusing to send a secret through an http client that follows redirects: \
+            let url = self.url()?;
+            for value in self.headers.values().filter(|value| value.is_sensitive()) {
+                if let Ok(value) = value.to_str() {
+                    self.redactor.add_header(value);
+                }
+            }
+            let redactor = Arc::new(std::mem::take(&mut self.redactor));
+            let inner = self.transport.inner.clone();
+            if !inner.redirects_refused && (self.login || !redactor.is_empty()) {
+                return Err(Error::invalid_input(
+                    "refusing to send a secret through an http client that follows redirects: \
                  build it with redirect(reqwest::redirect::Policy::none())",
-            ));
-        }
-        let retry = &inner.retry;
-        let mut delays = retry.backoff_delays();
-        let mut budget = Budget::start(inner.deadline);
-        let mut attempts = 0_u32;
-        loop {
-            attempts += 1;
-            tracing::Span::current().record("attempts", attempts);
-            if let Some(limit) = &inner.rate_limit
-                && tokio::time::timeout(budget.remaining(), limit.acquire())
-                    .await
-                    .is_err()
-            {
-                return Err(
-                    Error::new(ErrorKind::RateLimited { retry_after: None }).with_message(format!(
-                        "the call's {} deadline passed waiting for the client-side rate limit",
-                        seconds(inner.deadline)
-                    )),
-                );
+                ));
             }
-            let left = budget.remaining();
-            let timeout = self.timeout.unwrap_or(inner.timeout);
-            let limit = TryLimit {
-                timeout: timeout.min(left),
-                deadline: (left < timeout).then_some(inner.deadline),
-            };
-            let outcome = tokio::time::timeout(left, self.attempt(&url, &redactor, limit))
-                .await
-                .unwrap_or_else(|elapsed| {
-                    // The try itself is bounded by `limit.timeout`; this catches what is not (a body
-                    // that trickles in past the deadline).
-                    Err(Failure {
-                        not_sent: false,
-                        answered: true,
-                        error: Error::transport(elapsed).with_message(format!(
-                            "timed out: the call's {} deadline passed",
+            let retry = &inner.retry;
+            // Made at the first retry: most calls never retry, and the schedule is 120 bytes of
+            // this future.
+            let mut delays = None;
+            let mut budget = Budget::start(inner.deadline);
+            let mut attempts = 0_u32;
+            loop {
+                attempts += 1;
+                tracing::Span::current().record("attempts", attempts);
+                // Boxed, so that the future of every call without a limit does not carry the
+                // limiter's wait in its size.
+                if let Some(limit) = &inner.rate_limit
+                    && Box::pin(tokio::time::timeout(budget.remaining(), limit.acquire()))
+                        .await
+                        .is_err()
+                {
+                    return Err(Error::new(ErrorKind::RateLimited { retry_after: None })
+                        .with_message(format!(
+                            "the call's {} deadline passed waiting for the client-side rate limit",
                             seconds(inner.deadline)
-                        )),
-                    })
-                });
-            let (retry_after, outcome) = match outcome {
-                Ok(response) => {
-                    tracing::Span::current().record("status", response.status.as_u16());
-                    if !(retryable_status(response.status) && self.idempotent && !self.login) {
-                        return Ok(response);
+                        )));
+                }
+                let left = budget.remaining();
+                let timeout = self.timeout.unwrap_or(inner.timeout);
+                let limit = TryLimit {
+                    timeout: timeout.min(left),
+                    deadline: (left < timeout).then_some(inner.deadline),
+                };
+                let outcome = self.attempt(&url, &redactor, limit).await;
+                let (retry_after, outcome) = match outcome {
+                    Ok(response) => {
+                        tracing::Span::current().record("status", response.status.as_u16());
+                        if !(retryable_status(response.status) && self.idempotent && !self.login) {
+                            return Ok(response);
+                        }
+                        (response.retry_after(), Ok(response))
                     }
-                    (response.retry_after(), Ok(response))
-                }
-                Err(failure) => {
-                    let may_retry =
-                        !self.login && !failure.answered && (failure.not_sent || self.idempotent);
-                    if !may_retry {
-                        return Err(failure.error);
+                    Err(failure) => {
+                        let may_retry = !self.login
+                            && !failure.answered
+                            && (failure.not_sent || self.idempotent);
+                        if !may_retry {
+                            return Err(failure.error);
+                        }
+                        (None, Err(failure.error))
                     }
-                    (None, Err(failure.error))
+                };
+                let Some(backoff) = delays
+                    .get_or_insert_with(|| Box::new(retry.backoff_delays()))
+                    .next()
+                else {
+                    return outcome;
+                };
+                let Some(wait) = retry.delay_before_retry(backoff, retry_after) else {
+                    return outcome;
+                };
+                // A wait that would pass the deadline is not waited: the caller hears now (a 429
+                // becomes `RateLimited` with the server's wait).
+                if wait >= budget.remaining() {
+                    return outcome;
                 }
-            };
-            let Some(backoff) = delays.next() else {
-                return outcome;
-            };
-            let Some(wait) = retry.delay_before_retry(backoff, retry_after) else {
-                return outcome;
-            };
-            // A wait that would pass the deadline is not waited: the caller hears now (a 429
-            // becomes `RateLimited` with the server's wait).
-            if wait >= budget.remaining() {
-                return outcome;
-            }
-            match &outcome {
-                Ok(response) => {
-                    tracing::debug!(status = response.status.as_u16(), ?wait, "retrying");
+                match &outcome {
+                    Ok(response) => {
+                        tracing::debug!(status = response.status.as_u16(), ?wait, "retrying");
+                    }
+                    Err(err) => tracing::debug!(error = %err, ?wait, "retrying"),
                 }
-                Err(err) => tracing::debug!(error = %err, ?wait, "retrying"),
+                budget.sleep(retry, wait).await;
             }
-            budget.sleep(retry, wait).await;
         }
     }
 
-    async fn attempt(
+    #[allow(clippy::manual_async_fn)] // As `run`: no doubled arguments.
+    fn attempt(
         &self,
         url: &Url,
         redactor: &Arc<Redactor>,
         limit: TryLimit,
-    ) -> Result<Response, Failure> {
-        let inner = &self.transport.inner;
-        let mut request = inner
-            .http
-            .request(self.method.clone(), url.clone())
-            .headers(self.headers.clone())
-            .header(http::header::USER_AGENT, inner.user_agent.clone())
-            .timeout(limit.timeout);
-        if let Some(body) = &self.body {
-            request = request.body(body.clone());
+    ) -> impl Future<Output = Result<Response, Failure>> {
+        async move {
+            let inner = &self.transport.inner;
+            let mut request = inner.http.request(self.method.clone(), url.clone());
+            if !self.headers.is_empty() {
+                request = request.headers(self.headers.clone());
+            }
+            if let Some(content_type) = self.content_type {
+                request = request.header(
+                    http::header::CONTENT_TYPE,
+                    HeaderValue::from_static(content_type),
+                );
+            }
+            let mut request = request
+                .header(http::header::USER_AGENT, inner.user_agent.clone())
+                .timeout(limit.timeout);
+            if let Some(body) = &self.body {
+                request = request.body(body.clone());
+            }
+            let mut response = request.send().await.map_err(|err| Failure {
+                not_sent: err.is_connect(),
+                answered: false,
+                error: transport_error(err, limit),
+            })?;
+            let status = response.status();
+            let headers = std::mem::take(response.headers_mut());
+            // Lent, not moved: a moved response would sit in this future twice.
+            let body = read_capped(
+                &mut response,
+                inner.max_response_bytes,
+                self.sensitive,
+                redactor,
+                limit,
+            )
+            .await?;
+            Ok(Response {
+                status,
+                headers,
+                body,
+                route: self.route,
+                sensitive: self.sensitive,
+                redactor: redactor.clone(),
+            })
         }
-        let mut response = request.send().await.map_err(|err| Failure {
-            not_sent: err.is_connect(),
-            answered: false,
-            error: transport_error(err, limit),
-        })?;
-        let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
-        let body = read_capped(
-            response,
-            inner.max_response_bytes,
-            self.sensitive,
-            redactor,
-            limit,
-        )
-        .await?;
-        Ok(Response {
-            status,
-            headers,
-            body,
-            route: self.route,
-            sensitive: self.sensitive,
-            redactor: redactor.clone(),
-        })
     }
 }
 
@@ -479,6 +497,7 @@ impl fmt::Debug for RequestBuilder {
             .field("method", &self.method)
             .field("route", &self.route)
             .field("headers", &self.headers)
+            .field("content_type", &self.content_type)
             .field("body_len", &self.body.as_ref().map(Bytes::len))
             .field("login", &self.login)
             .finish_non_exhaustive()
@@ -504,62 +523,65 @@ impl From<Error> for Failure {
     }
 }
 
-async fn read_capped(
-    mut response: reqwest::Response,
+#[allow(clippy::manual_async_fn)] // As `run`: no doubled arguments.
+fn read_capped(
+    response: &mut reqwest::Response,
     cap: usize,
     sensitive: bool,
     redactor: &Redactor,
     limit: TryLimit,
-) -> Result<Bytes, Failure> {
-    let status = response.status();
-    let too_large = |len: u64, start: &[u8]| {
-        let err = if sensitive {
-            Error::decode_withheld(Some(status), start.len())
-        } else {
-            Error::decode(
-                Some(status),
-                &redactor.redact_start(start, crate::error::SNIPPET_LIMIT),
-            )
-        };
-        Failure {
-            not_sent: false,
-            answered: true,
-            error: err.with_message(format!(
-                "the response body ({len} bytes or more) exceeds the {cap}-byte cap"
-            )),
-        }
-    };
-    if let Some(len) = response.content_length().filter(|len| *len > cap as u64) {
-        return Err(too_large(len, &[]));
-    }
-    // Most answers arrive in one chunk: keep it as is, and copy only when a second one comes.
-    let mut first: Option<Bytes> = None;
-    let mut body = BytesMut::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                let held = first.as_ref().map_or(0, Bytes::len) + body.len();
-                if held + chunk.len() > cap {
-                    if let Some(first) = first.take() {
-                        body.extend_from_slice(&first);
-                    }
-                    body.extend_from_slice(&chunk);
-                    return Err(too_large(body.len() as u64, &body));
-                }
-                match first.take() {
-                    None if body.is_empty() => first = Some(chunk),
-                    None => body.extend_from_slice(&chunk),
-                    Some(earlier) => {
-                        body.extend_from_slice(&earlier);
-                        body.extend_from_slice(&chunk);
-                    }
-                }
+) -> impl Future<Output = Result<Bytes, Failure>> {
+    async move {
+        let status = response.status();
+        let too_large = |len: u64, start: &[u8]| {
+            let err = if sensitive {
+                Error::decode_withheld(Some(status), start.len())
+            } else {
+                Error::decode(
+                    Some(status),
+                    &redactor.redact_start(start, crate::error::SNIPPET_LIMIT),
+                )
+            };
+            Failure {
+                not_sent: false,
+                answered: true,
+                error: err.with_message(format!(
+                    "the response body ({len} bytes or more) exceeds the {cap}-byte cap"
+                )),
             }
-            Ok(None) => return Ok(first.unwrap_or_else(|| body.freeze())),
-            Err(err) => {
-                return Err(Failure::from(
-                    transport_error(err, limit).with_status(status),
-                ));
+        };
+        if let Some(len) = response.content_length().filter(|len| *len > cap as u64) {
+            return Err(too_large(len, &[]));
+        }
+        // Most answers arrive in one chunk: keep it as is, and copy only when a second one comes.
+        let mut first: Option<Bytes> = None;
+        let mut body = BytesMut::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let held = first.as_ref().map_or(0, Bytes::len) + body.len();
+                    if held + chunk.len() > cap {
+                        if let Some(first) = first.take() {
+                            body.extend_from_slice(&first);
+                        }
+                        body.extend_from_slice(&chunk);
+                        return Err(too_large(body.len() as u64, &body));
+                    }
+                    match first.take() {
+                        None if body.is_empty() => first = Some(chunk),
+                        None => body.extend_from_slice(&chunk),
+                        Some(earlier) => {
+                            body.extend_from_slice(&earlier);
+                            body.extend_from_slice(&chunk);
+                        }
+                    }
+                }
+                Ok(None) => return Ok(first.unwrap_or_else(|| body.freeze())),
+                Err(err) => {
+                    return Err(Failure::from(
+                        transport_error(err, limit).with_status(status),
+                    ));
+                }
             }
         }
     }
