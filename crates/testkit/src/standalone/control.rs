@@ -280,6 +280,70 @@ struct Clock {
     advance_secs: i64,
 }
 
+/// An emulator whose clock the control API moves, in the emulator's own terms.
+trait Clocked: Send + Sync + 'static {
+    /// Moves the clock, or says why this emulator refuses the move.
+    fn advance_secs(&self, secs: i64) -> Result<(), &'static str>;
+    /// The clock's reading, as the emulator's Rust API gives it.
+    fn now_json(&self) -> Value;
+}
+
+impl Clocked for Resonite {
+    fn advance_secs(&self, secs: i64) -> Result<(), &'static str> {
+        self.advance_clock(secs);
+        Ok(())
+    }
+    fn now_json(&self) -> Value {
+        json!(self.now())
+    }
+}
+
+impl Clocked for Burgerauth {
+    fn advance_secs(&self, secs: i64) -> Result<(), &'static str> {
+        self.advance_clock(secs);
+        Ok(())
+    }
+    fn now_json(&self) -> Value {
+        json!(self.now())
+    }
+}
+
+impl Clocked for GoScrobble {
+    fn advance_secs(&self, secs: i64) -> Result<(), &'static str> {
+        let secs = u64::try_from(secs).map_err(|_| "the goscrobble clock only moves forward")?;
+        self.advance(Duration::from_secs(secs));
+        Ok(())
+    }
+    fn now_json(&self) -> Value {
+        json!(self.now().to_rfc3339())
+    }
+}
+
+impl Clocked for Maillink {
+    fn advance_secs(&self, secs: i64) -> Result<(), &'static str> {
+        self.advance_clock(secs);
+        Ok(())
+    }
+    fn now_json(&self) -> Value {
+        json!(self.now().to_rfc3339())
+    }
+}
+
+/// `POST /__omniauth/clock {"advance_secs": N}`: `{"now": …}` after the move.
+async fn clock<T: Clocked>(State(weak): Handle<T>, body: axum::body::Bytes) -> Response {
+    let emulator = match upgrade(&weak) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    match parse::<Clock>(&body) {
+        Ok(Clock { advance_secs }) => match emulator.advance_secs(advance_secs) {
+            Ok(()) => Json(json!({ "now": emulator.now_json() })).into_response(),
+            Err(refusal) => error(StatusCode::BAD_REQUEST, refusal),
+        },
+        Err(response) => response,
+    }
+}
+
 /// The body of `PUT /__omniauth/users/{username}/totp_secret`; `null` turns the secret off.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -336,54 +400,29 @@ async fn add_token(State(weak): Handle<Resonite>, body: axum::body::Bytes) -> Re
 /// (either way; `now` in unix seconds, as Burgerauth's), TOTP secrets and tokens.
 pub(super) fn resonite(emulator: &Arc<Resonite>) -> Router {
     let weak = Arc::downgrade(emulator);
-    let clock = Arc::downgrade(emulator);
     let signin = Router::new()
         .route(
             "/__omniauth/users/{username}/totp_secret",
             axum::routing::put(set_totp_secret),
         )
         .route("/__omniauth/tokens", post(add_token))
-        .with_state(Arc::downgrade(emulator));
+        .with_state(weak.clone());
     common(emulator)
         .merge(signin)
         .route(
             "/__omniauth/clock",
-            post(move |body: axum::body::Bytes| async move {
-                let emulator = match upgrade(&clock) {
-                    Ok(e) => e,
-                    Err(r) => return r,
-                };
-                match parse::<Clock>(&body) {
-                    Ok(Clock { advance_secs }) => {
-                        emulator.advance_clock(advance_secs);
-                        Json(json!({ "now": emulator.now() })).into_response()
-                    }
-                    Err(response) => response,
-                }
-            }),
+            post(clock::<Resonite>).with_state(weak.clone()),
         )
         .route(
             "/__omniauth/restart",
             post(move || async move {
-                if weak.upgrade().is_none() {
-                    return gone();
-                }
-                // A restart cuts every connection, this one included: answer first, then
-                // restart once the answer had time to leave.
-                tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    if let Some(emulator) = weak.upgrade()
-                        && let Err(err) = emulator.restart().await
-                    {
-                        tracing::warn!(error = %err, "the resonite emulator did not come back");
-                    }
-                });
-                (
-                    StatusCode::ACCEPTED,
-                    [(header::CONNECTION, "close")],
-                    Json(json!({ "restarting": true })),
+                // Nothing is dropped: the restart keeps the database and cuts connections.
+                restart_after_answer(
+                    &weak,
+                    "resonite",
+                    |_| {},
+                    |emulator| async move { emulator.restart().await },
                 )
-                    .into_response()
             }),
         )
 }
@@ -391,7 +430,6 @@ pub(super) fn resonite(emulator: &Arc<Resonite>) -> Router {
 /// Burgerauth: a restart (sessions, codes and stamps dropped on 1.3) and the clock.
 pub(super) fn burgerauth(emulator: &Arc<Burgerauth>) -> Router {
     let restart = Arc::downgrade(emulator);
-    let clock = Arc::downgrade(emulator);
     common(emulator)
         .route(
             "/__omniauth/restart",
@@ -407,19 +445,7 @@ pub(super) fn burgerauth(emulator: &Arc<Burgerauth>) -> Router {
         )
         .route(
             "/__omniauth/clock",
-            post(move |body: axum::body::Bytes| async move {
-                let emulator = match upgrade(&clock) {
-                    Ok(e) => e,
-                    Err(r) => return r,
-                };
-                match parse::<Clock>(&body) {
-                    Ok(Clock { advance_secs }) => {
-                        emulator.advance_clock(advance_secs);
-                        Json(json!({ "now": emulator.now() })).into_response()
-                    }
-                    Err(response) => response,
-                }
-            }),
+            post(clock::<Burgerauth>).with_state(Arc::downgrade(emulator)),
         )
 }
 
@@ -462,7 +488,6 @@ where
 /// GoScrobble: a restart (the rate limiters reset), the clock (forward only) and a user's
 /// ingress key.
 pub(super) fn goscrobble(emulator: &Arc<GoScrobble>) -> Router {
-    let clock = Arc::downgrade(emulator);
     let users = Arc::downgrade(emulator);
     let restart = Arc::downgrade(emulator);
     common(emulator)
@@ -479,25 +504,7 @@ pub(super) fn goscrobble(emulator: &Arc<GoScrobble>) -> Router {
         )
         .route(
             "/__omniauth/clock",
-            post(move |body: axum::body::Bytes| async move {
-                let emulator = match upgrade(&clock) {
-                    Ok(e) => e,
-                    Err(r) => return r,
-                };
-                match parse::<Clock>(&body) {
-                    Ok(Clock { advance_secs }) => match u64::try_from(advance_secs) {
-                        Ok(secs) => {
-                            emulator.advance(Duration::from_secs(secs));
-                            Json(json!({ "now": emulator.now().to_rfc3339() })).into_response()
-                        }
-                        Err(_) => error(
-                            StatusCode::BAD_REQUEST,
-                            "the goscrobble clock only moves forward",
-                        ),
-                    },
-                    Err(response) => response,
-                }
-            }),
+            post(clock::<GoScrobble>).with_state(Arc::downgrade(emulator)),
         )
         .route(
             "/__omniauth/users/{username}",
@@ -528,7 +535,7 @@ pub(super) fn maillink(emulator: &Arc<Maillink>) -> Router {
     let state = Arc::downgrade(emulator);
     common::<Maillink, Weak<Maillink>>(emulator)
         .route("/__omniauth/restart", post(restart_maillink))
-        .route("/__omniauth/clock", post(maillink_clock))
+        .route("/__omniauth/clock", post(clock::<Maillink>))
         .route("/__omniauth/outbox", get(outbox))
         .route("/__omniauth/logins/{auth_id}", get(login))
         .route("/__omniauth/logins/last/confirm", post(confirm_last))
@@ -544,21 +551,6 @@ async fn restart_maillink(State(weak): Handle<Maillink>) -> Response {
         Maillink::forget_restart_state,
         |emulator| async move { emulator.restart().await },
     )
-}
-
-/// Both ways: the clock the login deadlines and the `Date` header use.
-async fn maillink_clock(State(weak): Handle<Maillink>, body: axum::body::Bytes) -> Response {
-    let emulator = match upgrade(&weak) {
-        Ok(e) => e,
-        Err(r) => return r,
-    };
-    match parse::<Clock>(&body) {
-        Ok(Clock { advance_secs }) => {
-            emulator.advance_clock(advance_secs);
-            Json(json!({ "now": emulator.now().to_rfc3339() })).into_response()
-        }
-        Err(response) => response,
-    }
 }
 
 async fn outbox(State(weak): Handle<Maillink>) -> Response {
