@@ -7,7 +7,7 @@ use burgerauth_api::{
     AppRegistration, AuthorizationRequest, BurgerauthAuthenticator, ClientAuth, Dialect, ErrorKind,
     ExposeSecret, Password, PkceMethod,
 };
-use common::{legacy_hash, password, python, python_user, redeem_pkce, redeem_secret};
+use common::{legacy_hash, password, python, python_app, python_user, redeem_pkce, redeem_secret};
 use omniauth_types::{Authenticator, Credentials};
 
 #[tokio::test]
@@ -90,13 +90,7 @@ async fn pkce_authorization_on_both_real_1_2_builds() {
     for (build, requests) in [(Build::V1_2, 1), (Build::V1_2Post, 2)] {
         let (emu, client) = common::python_build(build, true).await;
         let session = python_user(&emu, &client, "rita").await;
-        client
-            .create_app(
-                &session,
-                &AppRegistration::new("", "https://app/cb").app_id("ritaapp"),
-            )
-            .await
-            .unwrap();
+        python_app(&client, &session, "ritaapp").await;
         let request = AuthorizationRequest::new("ritaapp", "https://app/cb");
         let (code, pending) = client.authorize(&session, &request).await.unwrap();
         assert_eq!(
@@ -134,13 +128,7 @@ async fn an_unknown_client_and_an_unknown_token_are_typed_on_both_real_1_2_build
             "{build:?}: {err}"
         );
 
-        client
-            .create_app(
-                &session,
-                &AppRegistration::new("", "https://app/cb").app_id("umaapp"),
-            )
-            .await
-            .unwrap();
+        python_app(&client, &session, "umaapp").await;
         let request = AuthorizationRequest::new("umaapp", "https://app/cb");
         let (code, pending) = client.authorize(&session, &request).await.unwrap();
         let tokens = redeem_pkce(&client, "umaapp", &code, pending)
@@ -162,13 +150,7 @@ async fn a_1_2_redirect_mismatch_is_the_servers_words_not_a_decode_error() {
     let (emu, client) =
         common::python_build(omniauth_testkit::burgerauth::Dialect::V1_2, true).await;
     let session = python_user(&emu, &client, "rhea").await;
-    client
-        .create_app(
-            &session,
-            &AppRegistration::new("", "https://app/cb").app_id("rheaapp"),
-        )
-        .await
-        .unwrap();
+    python_app(&client, &session, "rheaapp").await;
     let request = AuthorizationRequest::new("rheaapp", "https://app/other");
     let err = client.authorize(&session, &request).await.unwrap_err();
     let ErrorKind::Api { status, message } = err.kind() else {
@@ -182,13 +164,7 @@ async fn a_1_2_redirect_mismatch_is_the_servers_words_not_a_decode_error() {
     let (emu, client) =
         common::python_build(omniauth_testkit::burgerauth::Dialect::V1_2Post, true).await;
     let session = python_user(&emu, &client, "rhea").await;
-    client
-        .create_app(
-            &session,
-            &AppRegistration::new("", "https://app/cb").app_id("rheaapp"),
-        )
-        .await
-        .unwrap();
+    python_app(&client, &session, "rheaapp").await;
     client.authorize(&session, &request).await.unwrap();
 }
 

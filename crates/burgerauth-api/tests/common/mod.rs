@@ -101,6 +101,17 @@ pub async fn python_user(emu: &Burgerauth, client: &Client, name: &str) -> Sessi
     client.session_for_key(&key)
 }
 
+/// A 1.2 app of `session`'s account with the id `app_id`, redirecting to `https://app/cb`.
+pub async fn python_app(client: &Client, session: &Session, app_id: &str) {
+    client
+        .create_app(
+            session,
+            &AppRegistration::new("", "https://app/cb").app_id(app_id),
+        )
+        .await
+        .unwrap();
+}
+
 /// The registration of the app `name` with the `openid` scope, redirecting to [`REDIRECT`].
 pub fn openid_app(name: &str) -> AppRegistration {
     AppRegistration::new(name, REDIRECT).scopes(&["openid"])
