@@ -129,6 +129,13 @@ fn check(record: &str) -> Result<(), TestCaseError> {
             with_skip.starts_with("malformed"),
             "{record:?}: {with_skip}"
         );
+    } else if record.contains('\\') {
+        // An escape in a key (an id may be spelt `invocation\u0049d`) has it read in full; one
+        // in a value does not.
+        prop_assert!(
+            with_skip == "skipped" || with_skip.starts_with("malformed"),
+            "{record:?}: {with_skip}"
+        );
     } else {
         // The documented difference: a record with a session update's head or tail that is
         // not JSON past it is dropped like one instead of reported.

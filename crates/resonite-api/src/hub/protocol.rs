@@ -155,10 +155,11 @@ pub enum Incoming<'a> {
 pub fn read_record(record: &str, session_updates: bool) -> Incoming<'_> {
     // An invocation with an id must be answered, wherever the id sits among the members
     // (keys sorted put it between `arguments` and `target`): a record that mentions one at
-    // all is read in full.
+    // all, or that has a key spelt with an escape (`"invocation\u0049d"`), is read in full.
     if !session_updates
         && is_session_update_invocation(record)
         && !record.contains(r#""invocationId""#)
+        && !has_escaped_key(record.as_bytes())
     {
         return Incoming::SkippedSessionUpdate;
     }
@@ -197,6 +198,33 @@ pub fn read_record(record: &str, session_updates: bool) -> Incoming<'_> {
         Some(_) => Incoming::Nothing,
         None => Incoming::Malformed(malformed(record, "a record without a type")),
     }
+}
+
+/// Whether a string with an escape in it is followed by `:`, that is, is a key. Escapes are
+/// common in values (System.Text.Json writes `<` as `\u003C`), rare in keys, so only the
+/// strings that hold one are walked.
+fn has_escaped_key(bytes: &[u8]) -> bool {
+    let mut at = 0;
+    while let Some(found) = memchr::memchr(b'\\', &bytes[at..]) {
+        // To the closing quote of the string that holds this backslash.
+        let mut end = at + found;
+        loop {
+            match bytes.get(end) {
+                Some(b'\\') => end += 2,
+                Some(b'"') => break,
+                Some(_) => match memchr::memchr2(b'"', b'\\', &bytes[end..]) {
+                    Some(next) => end += next,
+                    None => return false,
+                },
+                None => return false,
+            }
+        }
+        if bytes.get(skip_space(bytes, end + 1)) == Some(&b':') {
+            return true;
+        }
+        at = end + 1;
+    }
+    false
 }
 
 fn malformed(record: &str, what: &str) -> Error {
@@ -617,6 +645,20 @@ mod tests {
         assert!(matches!(
             read_record(update, false),
             Incoming::ResultRequested { event: None, .. }
+        ));
+        // An escaped key between a leading `target` and a trailing `type` (found by the
+        // proptest): the id must still be answered, and a plain key escaped elsewhere changes
+        // nothing.
+        let escaped_id = r#"{"target":"RECEIVESESSIONUPDATE","invocation\u0049d":"s4","type":1}"#;
+        assert!(matches!(
+            read_record(escaped_id, false),
+            Incoming::ResultRequested { invocation_id, event: None, .. } if invocation_id == "s4"
+        ));
+        let escaped_value =
+            r#"{"type":1,"target":"ReceiveSessionUpdate","arguments":[{"name":"\u003Cb\u003E"}]}"#;
+        assert!(matches!(
+            read_record(escaped_value, false),
+            Incoming::SkippedSessionUpdate
         ));
         for bad in ["nope", r#"{"type":1}"#, "{}"] {
             assert!(
