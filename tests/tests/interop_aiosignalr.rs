@@ -85,7 +85,6 @@ async fn connected() -> Option<(Resonite, interop::Peer, HubClient, HubEvents)> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn our_hub_client_works_against_aiosignalr() {
-    let started = Instant::now();
     let Some((_resonite, mut peer, hub, mut events)) = connected().await else {
         return;
     };
@@ -177,7 +176,5 @@ async fn our_hub_client_works_against_aiosignalr() {
     assert_eq!(hub.state(), ConnectionState::Closed);
 
     assert_eq!(command(&mut peer, "quit").await, "bye");
-    let (code, seen) = peer.finish(WAIT).await;
-    eprintln!("aiosignalr run took {:?}", started.elapsed());
-    assert_eq!(code, Some(0), "{seen:#?}");
+    peer.finish_passing(WAIT, "the aiosignalr run", &[]).await;
 }

@@ -324,15 +324,7 @@ async fn initialize_contacts_streams_each_contact_then_completes() {
 #[tokio::test]
 async fn a_cancelled_stream_ends_with_a_bare_completion() {
     let world = world().await;
-    for n in 0..20 {
-        let name = format!("friend{n}");
-        world
-            .resonite
-            .add_account(&name, &format!("{name}@example.com"), common::PASSWORD);
-        world
-            .resonite
-            .add_contact("U-alice", &format!("U-{name}"), "Accepted");
-    }
+    common::add_friends(&world.resonite, "U-alice", 20);
     world
         .resonite
         .hub()

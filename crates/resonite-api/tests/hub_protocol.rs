@@ -202,15 +202,7 @@ async fn initialize_contacts_is_a_stream_invocation() {
 #[tokio::test]
 async fn an_abandoned_stream_is_cancelled() {
     let world = world().await;
-    for n in 0..10 {
-        let name = format!("friend{n}");
-        world
-            .resonite
-            .add_account(&name, &format!("{name}@example.com"), common::PASSWORD);
-        world
-            .resonite
-            .add_contact("U-alice", &format!("U-{name}"), "Accepted");
-    }
+    common::add_friends(&world.resonite, "U-alice", 10);
     let emulator = world.resonite.hub();
     emulator.set_stream_item_delay(Duration::from_millis(150));
     let builder = common::fast_hub()

@@ -44,16 +44,13 @@ fn start_seeded(services: &[&str], seed: &str) -> (Emulator, tempfile::TempDir) 
     (Emulator::start(&args), dir)
 }
 
+/// Sends `request` and reads its answer as JSON.
+async fn answer(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 async fn post_json(url: String, body: &Value) -> Value {
-    http()
-        .post(url)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    answer(http().post(url).json(body)).await
 }
 
 async fn login(base: &str, username: &str, password: &str) -> String {
@@ -66,15 +63,7 @@ async fn login(base: &str, username: &str, password: &str) -> String {
 }
 
 async fn get_authed(url: String, jwt: &str) -> Value {
-    http()
-        .get(url)
-        .bearer_auth(jwt)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    answer(http().get(url).bearer_auth(jwt)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -73,6 +73,7 @@ pub struct Peer {
     child: Child,
     lines: mpsc::UnboundedReceiver<String>,
     pub seen: Vec<String>,
+    started: std::time::Instant,
 }
 
 impl Peer {
@@ -103,6 +104,7 @@ impl Peer {
             child,
             lines,
             seen: Vec::new(),
+            started: std::time::Instant::now(),
         }
     }
 
@@ -119,6 +121,18 @@ impl Peer {
         let stdin = self.child.stdin.as_mut().expect("piped stdin");
         let _ = writeln!(stdin, "{text}");
         let _ = stdin.flush();
+    }
+
+    /// [`finish`](Self::finish), and the peer exited 0 having printed `ok <check>` for each
+    /// of `checks`; `what` names it in the run time printed.
+    pub async fn finish_passing(self, wait: Duration, what: &str, checks: &[&str]) {
+        let started = self.started;
+        let (code, seen) = self.finish(wait).await;
+        eprintln!("{what} ran for {:?}", started.elapsed());
+        assert_eq!(code, Some(0), "{seen:#?}");
+        for check in checks {
+            assert!(seen.contains(&format!("ok {check}")), "{check}: {seen:#?}");
+        }
     }
 
     /// Waits (bounded) for the exit; kills the process by its PID when it overstays.

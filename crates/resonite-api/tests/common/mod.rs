@@ -53,6 +53,15 @@ pub fn add_accounts(resonite: &Resonite, names: &[&str]) {
     }
 }
 
+/// `count` accounts `friend0`… that `owner` (a user id) has as accepted contacts.
+pub fn add_friends(resonite: &Resonite, owner: &str, count: usize) {
+    for n in 0..count {
+        let name = format!("friend{n}");
+        resonite.add_account(&name, &format!("{name}@example.com"), PASSWORD);
+        resonite.add_contact(owner, &format!("U-{name}"), "Accepted");
+    }
+}
+
 /// The next answer of `path` is a 200 with `body`.
 pub fn answer_with(resonite: &Resonite, path: &str, body: &str) {
     resonite.server().faults().inject(FaultRule::new(
