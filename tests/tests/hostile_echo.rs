@@ -114,7 +114,7 @@ fn assert_redacted(err: &Error, secrets: &[&str]) {
 const PASSWORD: &str = "correct-horse-battery-staple";
 const TOKEN: &str = "tok-5f2a9c81e4";
 
-fn session(service: &str, scheme: TokenScheme) -> Session {
+fn session(service: &'static str, scheme: TokenScheme) -> Session {
     Session::new(service, "U-alice", AccessToken::new(TOKEN), scheme)
 }
 

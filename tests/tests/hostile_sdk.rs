@@ -37,7 +37,7 @@ struct Outcome {
     took: Duration,
 }
 
-fn session(service: &str, scheme: TokenScheme) -> Session {
+fn session(service: &'static str, scheme: TokenScheme) -> Session {
     Session::new(service, "U-alice", AccessToken::new("tok-hostile"), scheme)
 }
 

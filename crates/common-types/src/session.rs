@@ -1,5 +1,6 @@
 //! What a login yields, for any service.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
@@ -64,7 +65,9 @@ impl TokenScheme {
 /// A signed-in account of one service: who, the token, how to send it, and until when.
 ///
 /// A `Session` is built by a service crate and handed back to it for authenticated calls;
-/// one client serves many sessions. Its `Debug` never shows a token.
+/// one client serves many sessions. Its `Debug` never shows a token. A service name, extra key
+/// or extra value given as a `&'static str` is kept without a copy: a refresh builds a
+/// session on every call.
 ///
 /// ```
 /// use omniauth_types::{AccessToken, Session, TokenScheme};
@@ -79,7 +82,7 @@ impl TokenScheme {
 /// ```
 #[derive(Clone)]
 pub struct Session {
-    service: String,
+    service: Cow<'static, str>,
     user_id: String,
     username: Option<String>,
     access_token: AccessToken,
@@ -87,14 +90,16 @@ pub struct Session {
     expires_at: Option<DateTime<Utc>>,
     refresh_token: Option<RefreshToken>,
     refresh_expires_at: Option<DateTime<Utc>>,
-    extra: BTreeMap<String, String>,
+    /// Sorted by key, keys unique: sessions hold a handful, and a `Vec` of them is one
+    /// allocation where a map is one per key and value besides its node.
+    extra: Vec<(Cow<'static, str>, Cow<'static, str>)>,
     secret_extra: BTreeMap<String, SessionSecret>,
 }
 
 impl Session {
     /// A session for `user_id` of `service`, with its token and how the token is sent.
     pub fn new(
-        service: impl Into<String>,
+        service: impl Into<Cow<'static, str>>,
         user_id: impl Into<String>,
         access_token: AccessToken,
         scheme: TokenScheme,
@@ -108,7 +113,7 @@ impl Session {
             expires_at: None,
             refresh_token: None,
             refresh_expires_at: None,
-            extra: BTreeMap::new(),
+            extra: Vec::new(),
             secret_extra: BTreeMap::new(),
         }
     }
@@ -139,10 +144,28 @@ impl Session {
         self
     }
 
-    /// Keeps a non-secret, service-specific value with the session (a device id, a dialect).
+    /// Keeps a non-secret, service-specific value with the session (a device id, a dialect),
+    /// replacing one kept under the same key.
+    ///
+    /// ```
+    /// use omniauth_types::{AccessToken, Session, TokenScheme};
+    ///
+    /// let session = Session::new("burgerauth", "u-1", AccessToken::new("t"), TokenScheme::Bearer)
+    ///     .with_extra("dialect", "1.2")
+    ///     .with_extra("dialect", String::from("1.3"));
+    /// assert_eq!(session.extra("dialect"), Some("1.3"));
+    /// ```
     #[must_use]
-    pub fn with_extra(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.extra.insert(key.into(), value.into());
+    pub fn with_extra(
+        mut self,
+        key: impl Into<Cow<'static, str>>,
+        value: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        let (key, value) = (key.into(), value.into());
+        match self.extra.binary_search_by(|(k, _)| k.as_ref().cmp(&key)) {
+            Ok(at) => self.extra[at].1 = value,
+            Err(at) => self.extra.insert(at, (key, value)),
+        }
         self
     }
 
@@ -223,12 +246,25 @@ impl Session {
 
     /// A service-specific value kept with the session.
     pub fn extra(&self, key: &str) -> Option<&str> {
-        self.extra.get(key).map(String::as_str)
+        self.extra
+            .binary_search_by(|(k, _)| k.as_ref().cmp(key))
+            .ok()
+            .map(|at| self.extra[at].1.as_ref())
     }
 
-    /// Every service-specific value kept with the session.
-    pub fn extras(&self) -> &BTreeMap<String, String> {
-        &self.extra
+    /// Every service-specific value kept with the session, as `(key, value)` in key order.
+    ///
+    /// ```
+    /// use omniauth_types::{AccessToken, Session, TokenScheme};
+    ///
+    /// let session = Session::new("goscrobble", "u-1", AccessToken::new("t"), TokenScheme::Bearer)
+    ///     .with_extra("mod", "false")
+    ///     .with_extra("admin", "true");
+    /// let extras: Vec<_> = session.extras().collect();
+    /// assert_eq!(extras, [("admin", "true"), ("mod", "false")]);
+    /// ```
+    pub fn extras(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + '_ {
+        self.extra.iter().map(|(k, v)| (k.as_ref(), v.as_ref()))
     }
 
     /// Whether the token expires within `margin` from now (or has expired). A session without
@@ -270,7 +306,7 @@ impl fmt::Debug for Session {
             .field("expires_at", &self.expires_at)
             .field("refresh_token", &self.refresh_token)
             .field("refresh_expires_at", &self.refresh_expires_at)
-            .field("extra", &self.extra)
+            .field("extra", &ExtrasDebug(&self.extra))
             .field("secret_extra", &self.secret_extra)
             .finish()
     }
@@ -303,7 +339,7 @@ pub struct StoredSession {
 impl From<&Session> for StoredSession {
     fn from(session: &Session) -> Self {
         Self {
-            service: session.service.clone(),
+            service: session.service.clone().into_owned(),
             user_id: session.user_id.clone(),
             username: session.username.clone(),
             access_token: session.access_token.expose_secret().to_owned(),
@@ -314,7 +350,10 @@ impl From<&Session> for StoredSession {
                 .as_ref()
                 .map(|t| t.expose_secret().to_owned()),
             refresh_expires_at: session.refresh_expires_at,
-            extra: session.extra.clone(),
+            extra: session
+                .extras()
+                .map(|(key, value)| (key.to_owned(), value.to_owned()))
+                .collect(),
             secret_extra: session
                 .secret_extra
                 .iter()
@@ -327,7 +366,7 @@ impl From<&Session> for StoredSession {
 impl From<StoredSession> for Session {
     fn from(stored: StoredSession) -> Self {
         Self {
-            service: stored.service,
+            service: Cow::Owned(stored.service),
             user_id: stored.user_id,
             username: stored.username,
             access_token: AccessToken::new(stored.access_token),
@@ -335,13 +374,29 @@ impl From<StoredSession> for Session {
             expires_at: stored.expires_at,
             refresh_token: stored.refresh_token.map(RefreshToken::new),
             refresh_expires_at: stored.refresh_expires_at,
-            extra: stored.extra,
+            // A `BTreeMap` iterates in key order: the pairs come sorted and unique.
+            extra: stored
+                .extra
+                .into_iter()
+                .map(|(key, value)| (Cow::Owned(key), Cow::Owned(value)))
+                .collect(),
             secret_extra: stored
                 .secret_extra
                 .into_iter()
                 .map(|(key, value)| (key, SessionSecret::new(value)))
                 .collect(),
         }
+    }
+}
+
+/// The extras shown as a map, as they were when they were one.
+struct ExtrasDebug<'a>(&'a [(Cow<'static, str>, Cow<'static, str>)]);
+
+impl fmt::Debug for ExtrasDebug<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.0.iter().map(|(k, v)| (k, v)))
+            .finish()
     }
 }
 
@@ -428,6 +483,30 @@ mod tests {
             assert!(text.contains("SessionSecret([redacted])"), "{text}");
         }
         assert!(s.can_refresh());
+    }
+
+    #[test]
+    fn extras_stay_sorted_and_unique() {
+        let s = session()
+            .with_extra("mod", "false")
+            .with_extra("admin", "false")
+            .with_extra(String::from("email"), String::from("a@b.c"))
+            .with_extra("admin", "true");
+        assert_eq!(
+            s.extras().collect::<Vec<_>>(),
+            [("admin", "true"), ("email", "a@b.c"), ("mod", "false")]
+        );
+        assert_eq!(s.extra("email"), Some("a@b.c"));
+        assert_eq!(s.extra("missing"), None);
+        assert!(
+            format!("{s:?}")
+                .contains(r#"extra: {"admin": "true", "email": "a@b.c", "mod": "false"}"#)
+        );
+        let back = Session::from(StoredSession::from(&s));
+        assert_eq!(
+            back.extras().collect::<Vec<_>>(),
+            s.extras().collect::<Vec<_>>()
+        );
     }
 
     #[test]

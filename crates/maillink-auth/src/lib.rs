@@ -40,5 +40,5 @@ fn session_for(
 ) -> Session {
     Session::new(SERVICE, username, token, client.token_scheme().clone())
         .with_username(username)
-        .with_extra("session_platform", platform.as_str())
+        .with_extra("session_platform", platform.as_str().to_owned())
 }

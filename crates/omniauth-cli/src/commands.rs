@@ -382,7 +382,7 @@ async fn save(
     out: Out,
 ) -> Result<()> {
     let session = match base_url {
-        Some(url) => session.with_extra(BASE_URL, url),
+        Some(url) => session.with_extra(BASE_URL, url.to_owned()),
         None => session,
     };
     SessionManager::with_shared_store(

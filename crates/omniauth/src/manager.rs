@@ -204,7 +204,7 @@ impl SessionManager {
         // What the caller kept with the session (a base URL, a device id) outlives the token.
         for (key, value) in session.extras() {
             if refreshed.extra(key).is_none() {
-                refreshed = refreshed.with_extra(key.clone(), value.clone());
+                refreshed = refreshed.with_extra(key.to_owned(), value.to_owned());
             }
         }
         for (key, value) in session.secret_extras() {

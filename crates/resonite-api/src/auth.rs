@@ -320,7 +320,7 @@ impl Client {
                 scheme: AUTH_SCHEME.into(),
             },
         )
-        .with_extra(UID_EXTRA, device.uid())
+        .with_extra(UID_EXTRA, device.uid().to_owned())
         .with_secret_extra(
             MACHINE_ID_EXTRA,
             omniauth_types::SessionSecret::new(device.secret_machine_id().expose_secret()),
