@@ -515,6 +515,57 @@ async fn secrets_stay_out_of_debug_display_and_logs() {
 }
 
 #[tokio::test]
+async fn the_request_span_records_the_status_and_the_tries() {
+    let (_server, transport, _sleeper) =
+        start_with(FaultRule::new("/api/v1/user", Fault::status(503)).times(1)).await;
+    let logs = capture_logs();
+    {
+        let _guard = tracing::subscriber::set_default(logs.subscriber());
+        transport.get("/user").send_empty().await.unwrap();
+    }
+    let text = logs.text();
+    let closed = text
+        .lines()
+        .find(|line| line.contains("omniauth.request") && line.contains("close"))
+        .unwrap_or_else(|| panic!("no close of the request span in {text}"));
+    for field in [
+        "status=200",
+        "attempts=2",
+        "route=\"/user\"",
+        "service=\"test\"",
+    ] {
+        assert!(closed.contains(field), "{field} missing: {closed}");
+    }
+    assert!(text.contains("retrying"), "{text}");
+}
+
+#[tokio::test]
+async fn a_user_agent_set_on_the_request_wins_over_the_transports() {
+    let server = start().await;
+    let transport = transport(&server, &RecordingSleeper::default());
+    let echoed: Value = transport
+        .get("/echo")
+        .header(http::header::USER_AGENT, "custom/2.0")
+        .send_json()
+        .await
+        .unwrap();
+    assert_eq!(echoed["user_agent"], "custom/2.0");
+    let user_agents = server
+        .requests()
+        .all()
+        .iter()
+        .map(|request| {
+            request
+                .headers
+                .get_all(http::header::USER_AGENT)
+                .iter()
+                .count()
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(user_agents, [1], "one user agent is sent");
+}
+
+#[tokio::test]
 async fn a_rate_limit_lets_requests_through() {
     let server = start().await;
     let limit = RateLimit::per_second(std::num::NonZeroU32::new(1000).unwrap());

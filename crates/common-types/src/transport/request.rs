@@ -7,16 +7,18 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::FutureExt as _;
-use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use http::{HeaderName, HeaderValue, Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
+use tracing::instrument::Instrumented;
 use url::Url;
 
 use super::cause::{TryLimit, transport_error};
+use super::limit::RateLimit;
 use super::redact::Redactor;
 use super::retry::{Budget, retryable_status};
-use super::{Response, Transport};
+use super::{ErrorDecoder, Response, Transport};
 use crate::error::{Error, ErrorKind, Result, seconds};
 use crate::secret::{SecretValue, capture};
 use crate::session::Session;
@@ -30,7 +32,9 @@ pub struct RequestBuilder {
     route: &'static str,
     params: Vec<(&'static str, String)>,
     query: Option<String>,
-    headers: HeaderMap,
+    /// A list, not a `HeaderMap`: a request has one or two, and the map is 96 bytes of every
+    /// request future and two allocations for its first header.
+    headers: Vec<(HeaderName, HeaderValue)>,
     /// The body's content type, kept out of `headers`: most requests have no other header, and
     /// an empty map is neither allocated nor cloned per try.
     content_type: Option<&'static str>,
@@ -56,7 +60,7 @@ impl RequestBuilder {
             route,
             params: Vec::new(),
             query: None,
-            headers: HeaderMap::new(),
+            headers: Vec::new(),
             content_type: None,
             body: None,
             timeout: None,
@@ -222,9 +226,12 @@ impl RequestBuilder {
     // their own `async fn`s: each async layer kept its own copy of the 300-byte builder, and the
     // caller's future grew to 4.4 KB, copied whole at every layer on every call.
     pub fn send_json<T: DeserializeOwned>(self) -> impl Future<Output = Result<T>> {
-        let service = self.transport.service();
-        self.send()
-            .map(move |response| response?.json().map_err(|err| err.with_service(service)))
+        let (service, decoder) = (self.transport.service(), self.decoder());
+        self.traced_run().map(move |result| {
+            checked(result, service, &decoder)?
+                .json()
+                .map_err(|err| err.with_service(service))
+        })
     }
 
     /// Sends the request and ignores the body of a successful answer.
@@ -232,7 +239,9 @@ impl RequestBuilder {
     /// # Errors
     /// As [`send`](Self::send).
     pub fn send_empty(self) -> impl Future<Output = Result<()>> {
-        self.send().map(|response| response.map(drop))
+        let (service, decoder) = (self.transport.service(), self.decoder());
+        self.traced_run()
+            .map(move |result| checked(result, service, &decoder).map(drop))
     }
 
     /// Sends the request; a failed answer (as the service decoder judges) is an error.
@@ -240,21 +249,9 @@ impl RequestBuilder {
     /// # Errors
     /// The decoder's error, or a transport error.
     pub fn send(self) -> impl Future<Output = Result<Response>> {
-        let decoder = self.transport.inner.decoder.clone();
-        let service = self.transport.service();
-        self.send_raw().map(move |response| {
-            let response = response?;
-            match decoder.decode(&response) {
-                // A decoder may have read the body itself: the secrets go again, before anyone
-                // sees the error.
-                Some(err) => Err(finish(
-                    err.redacted_by(&response.redactor),
-                    service,
-                    Some(response.status()),
-                )),
-                None => Ok(response),
-            }
-        })
+        let (service, decoder) = (self.transport.service(), self.decoder());
+        self.traced_run()
+            .map(move |result| checked(result, service, &decoder))
     }
 
     /// Sends the request and returns any answer, whatever its status, for callers that read
@@ -268,22 +265,32 @@ impl RequestBuilder {
     /// not be built.
     pub fn send_raw(self) -> impl Future<Output = Result<Response>> {
         let service = self.transport.service();
+        self.traced_run()
+            .map(move |result| result.map_err(|err| finish(err, service, None)))
+    }
+
+    fn decoder(&self) -> Arc<dyn ErrorDecoder> {
+        self.transport.inner.decoder.clone()
+    }
+
+    /// The request's tries inside its span. Each `send*` adds its checks in a single `map` on
+    /// this: one layer of polling a call, not one for each check.
+    fn traced_run(self) -> Instrumented<impl Future<Output = Result<Response>>> {
         let span = tracing::debug_span!(
             "omniauth.request",
-            service,
+            service = self.transport.service(),
             method = %self.method,
             route = self.route,
             status = tracing::field::Empty,
             attempts = tracing::field::Empty,
         );
-        self.run()
-            .instrument(span)
-            .map(move |result| result.map_err(|err| finish(err, service, None)))
+        self.run().instrument(span)
     }
 
     fn set_body(&mut self, bytes: impl Into<Bytes>, content_type: &'static str) {
         self.body = Some(bytes.into());
-        self.headers.remove(http::header::CONTENT_TYPE);
+        self.headers
+            .retain(|(name, _)| name != http::header::CONTENT_TYPE);
         self.content_type = Some(content_type);
     }
 
@@ -292,7 +299,10 @@ impl RequestBuilder {
         if name == http::header::CONTENT_TYPE {
             self.content_type = None;
         }
-        self.headers.insert(name, value);
+        match self.headers.iter_mut().find(|(held, _)| *held == name) {
+            Some(held) => held.1 = value,
+            None => self.headers.push((name, value)),
+        }
     }
 
     fn note_secrets(&mut self, secrets: Vec<secrecy::SecretString>) {
@@ -343,28 +353,14 @@ impl RequestBuilder {
 
     // The async parts are `async move` blocks, not `async fn`s: an `async fn` keeps a second
     // copy of each argument in its future (the builder, the response), and these futures are
-    // moved by value through every layer above them.
+    // moved by value through every layer above them. What only a failure or a retry needs is in
+    // functions of their own, out of line (`prepare`, `next_try`, `Failure`'s constructors): a
+    // call that succeeds at once runs less code, and touches fewer cache lines of it.
     #[allow(clippy::manual_async_fn)] // On purpose: see above.
     fn run(mut self) -> impl Future<Output = Result<Response>> {
         async move {
-            if let Some(problem) = self.problem.take() {
-                return Err(*problem);
-            }
-            let url = self.url()?;
-            for value in self.headers.values().filter(|value| value.is_sensitive()) {
-                if let Ok(value) = value.to_str() {
-                    self.redactor.add_header(value);
-                }
-            }
-            let redactor = Arc::new(std::mem::take(&mut self.redactor));
-            let inner = self.transport.inner.clone();
-            if !inner.redirects_refused && (self.login || !redactor.is_empty()) {
-                return Err(Error::invalid_input(
-                    "refusing to send a secret through an http client that follows redirects: \
-                 build it with redirect(reqwest::redirect::Policy::none())",
-                ));
-            }
-            let retry = &inner.retry;
+            let redactor = self.prepare()?;
+            let inner = &self.transport.inner;
             // Made at the first retry: most calls never retry, and the schedule is 120 bytes of
             // this future.
             let mut delays = None;
@@ -372,103 +368,128 @@ impl RequestBuilder {
             let mut attempts = 0_u32;
             loop {
                 attempts += 1;
-                tracing::Span::current().record("attempts", attempts);
-                // Boxed, so that the future of every call without a limit does not carry the
-                // limiter's wait in its size.
-                if let Some(limit) = &inner.rate_limit
-                    && Box::pin(tokio::time::timeout(budget.remaining(), limit.acquire()))
-                        .await
-                        .is_err()
-                {
-                    return Err(Error::new(ErrorKind::RateLimited { retry_after: None })
-                        .with_message(format!(
-                            "the call's {} deadline passed waiting for the client-side rate limit",
-                            seconds(inner.deadline)
-                        )));
-                }
-                let left = budget.remaining();
-                let timeout = self.timeout.unwrap_or(inner.timeout);
-                let limit = TryLimit {
-                    timeout: timeout.min(left),
-                    deadline: (left < timeout).then_some(inner.deadline),
-                };
-                let outcome = self.attempt(&url, &redactor, limit).await;
-                let (retry_after, outcome) = match outcome {
-                    Ok(response) => {
-                        tracing::Span::current().record("status", response.status.as_u16());
-                        if !(retryable_status(response.status) && self.idempotent && !self.login) {
-                            return Ok(response);
-                        }
-                        (response.retry_after(), Ok(response))
+                let outcome = match self.attempt(&redactor, &budget, attempts).await {
+                    Ok(response)
+                        if !(retryable_status(response.status)
+                            && self.idempotent
+                            && !self.login) =>
+                    {
+                        return Ok(response);
                     }
-                    Err(failure) => {
-                        let may_retry = !self.login
-                            && !failure.answered
-                            && (failure.not_sent || self.idempotent);
-                        if !may_retry {
-                            return Err(failure.error);
-                        }
-                        (None, Err(failure.error))
-                    }
+                    other => other,
                 };
-                let Some(backoff) = delays
-                    .get_or_insert_with(|| Box::new(retry.backoff_delays()))
-                    .next()
-                else {
-                    return outcome;
-                };
-                let Some(wait) = retry.delay_before_retry(backoff, retry_after) else {
-                    return outcome;
-                };
-                // A wait that would pass the deadline is not waited: the caller hears now (a 429
-                // becomes `RateLimited` with the server's wait).
-                if wait >= budget.remaining() {
-                    return outcome;
+                match self.next_try(outcome, &mut delays, &budget) {
+                    NextTry::After(wait) => budget.sleep(&inner.retry, wait).await,
+                    NextTry::Done(result) => return result,
                 }
-                match &outcome {
-                    Ok(response) => {
-                        tracing::debug!(status = response.status.as_u16(), ?wait, "retrying");
-                    }
-                    Err(err) => tracing::debug!(error = %err, ?wait, "retrying"),
-                }
-                budget.sleep(retry, wait).await;
             }
         }
     }
 
+    /// What a request needs before its first try: every secret it carries noted for
+    /// redaction. Refuses a request built wrong, or a secret bound for a client that follows
+    /// redirects.
+    #[inline(never)]
+    fn prepare(&mut self) -> Result<Arc<Redactor>> {
+        if let Some(problem) = self.problem.take() {
+            return Err(*problem);
+        }
+        for (_, value) in self
+            .headers
+            .iter()
+            .filter(|(_, value)| value.is_sensitive())
+        {
+            if let Ok(value) = value.to_str() {
+                self.redactor.add_header(value);
+            }
+        }
+        let redactor = Arc::new(std::mem::take(&mut self.redactor));
+        if !self.transport.inner.redirects_refused && (self.login || !redactor.is_empty()) {
+            return Err(Error::invalid_input(
+                "refusing to send a secret through an http client that follows redirects: \
+                 build it with redirect(reqwest::redirect::Policy::none())",
+            ));
+        }
+        Ok(redactor)
+    }
+
+    /// After a try that failed, or whose answer may be retried (a `429` or `5xx` to a request
+    /// safe to send twice): wait and try again, or end the call with this outcome.
+    #[cold]
+    #[inline(never)]
+    fn next_try(
+        &self,
+        outcome: Result<Response, Failure>,
+        delays: &mut Option<Box<dyn Iterator<Item = Duration> + Send>>,
+        budget: &Budget,
+    ) -> NextTry {
+        let retry = &self.transport.inner.retry;
+        let (retry_after, outcome) = match outcome {
+            Ok(response) => (response.retry_after(), Ok(response)),
+            Err(failure) => {
+                let may_retry =
+                    !self.login && !failure.settled && (failure.not_sent || self.idempotent);
+                if !may_retry {
+                    return NextTry::Done(Err(failure.error));
+                }
+                (None, Err(failure.error))
+            }
+        };
+        let Some(backoff) = delays
+            .get_or_insert_with(|| Box::new(retry.backoff_delays()))
+            .next()
+        else {
+            return NextTry::Done(outcome);
+        };
+        let Some(wait) = retry.delay_before_retry(backoff, retry_after) else {
+            return NextTry::Done(outcome);
+        };
+        // A wait that would pass the deadline is not waited: the caller hears now (a 429
+        // becomes `RateLimited` with the server's wait).
+        if wait >= budget.remaining() {
+            return NextTry::Done(outcome);
+        }
+        match &outcome {
+            Ok(response) => {
+                tracing::debug!(status = response.status.as_u16(), ?wait, "retrying");
+            }
+            Err(err) => tracing::debug!(error = %err, ?wait, "retrying"),
+        }
+        NextTry::After(wait)
+    }
+
+    /// One try: the URL built, the client-side rate limit waited for, the request sent within
+    /// what is left of the call's deadline, and the whole answer read. The URL is made here, not
+    /// once for all tries, so that it is moved into the request instead of kept across it.
     #[allow(clippy::manual_async_fn)] // As `run`: no doubled arguments.
     fn attempt(
         &self,
-        url: &Url,
         redactor: &Arc<Redactor>,
-        limit: TryLimit,
+        budget: &Budget,
+        attempts: u32,
     ) -> impl Future<Output = Result<Response, Failure>> {
         async move {
             let inner = &self.transport.inner;
-            let mut request = inner.http.request(self.method.clone(), url.clone());
-            if !self.headers.is_empty() {
-                request = request.headers(self.headers.clone());
+            record_on_span("attempts", attempts);
+            let url = self.url().map_err(Failure::unsendable)?;
+            if let Some(limit) = &inner.rate_limit {
+                wait_for_rate_limit(limit, budget, inner.deadline).await?;
             }
-            if let Some(content_type) = self.content_type {
-                request = request.header(
-                    http::header::CONTENT_TYPE,
-                    HeaderValue::from_static(content_type),
-                );
-            }
-            let mut request = request
-                .header(http::header::USER_AGENT, inner.user_agent.clone())
-                .timeout(limit.timeout);
-            if let Some(body) = &self.body {
-                request = request.body(body.clone());
-            }
-            let mut response = request.send().await.map_err(|err| Failure {
-                not_sent: err.is_connect(),
-                answered: false,
-                error: transport_error(err, limit),
-            })?;
+            let left = budget.remaining();
+            let timeout = self.timeout.unwrap_or(inner.timeout);
+            let limit = TryLimit {
+                timeout: timeout.min(left),
+                deadline: (left < timeout).then_some(inner.deadline),
+            };
+            let mut response = inner
+                .http
+                .execute(self.reqwest_request(url, limit))
+                .await
+                .map_err(|err| Failure::unanswered(err, limit))?;
             let status = response.status();
-            let headers = std::mem::take(response.headers_mut());
-            // Lent, not moved: a moved response would sit in this future twice.
+            record_on_span("status", status.as_u16());
+            // Lent, not moved: a moved response would sit in this future twice. Its headers are
+            // taken after the body, so that they are not a second copy kept across the read.
             let body = read_capped(
                 &mut response,
                 inner.max_response_bytes,
@@ -477,6 +498,7 @@ impl RequestBuilder {
                 limit,
             )
             .await?;
+            let headers = std::mem::take(response.headers_mut());
             Ok(Response {
                 status,
                 headers,
@@ -487,6 +509,66 @@ impl RequestBuilder {
             })
         }
     }
+
+    /// One try's request, built as `reqwest::Request` directly: its builder would check
+    /// again, one by one, the headers this builder has already checked (and would move URL
+    /// credentials into a header, which a base URL cannot carry here). A user agent set on the
+    /// request wins over the transport's.
+    fn reqwest_request(&self, url: Url, limit: TryLimit) -> reqwest::Request {
+        let inner = &self.transport.inner;
+        let mut request = reqwest::Request::new(self.method.clone(), url);
+        let headers = request.headers_mut();
+        for (name, value) in &self.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        if let Some(content_type) = self.content_type {
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static(content_type),
+            );
+        }
+        headers
+            .entry(http::header::USER_AGENT)
+            .or_insert_with(|| inner.user_agent.clone());
+        *request.timeout_mut() = Some(limit.timeout);
+        if let Some(body) = &self.body {
+            *request.body_mut() = Some(body.clone().into());
+        }
+        request
+    }
+}
+
+/// What follows a try that did not end the call by itself.
+enum NextTry {
+    /// Try again after this wait.
+    After(Duration),
+    /// The call's result.
+    Done(Result<Response>),
+}
+
+/// Records `value` on the request's span. The span is at `DEBUG`: below that level it is
+/// disabled, and the span is not even looked up.
+fn record_on_span(field: &str, value: impl tracing::Value) {
+    if tracing::level_enabled!(tracing::Level::DEBUG) {
+        tracing::Span::current().record(field, value);
+    }
+}
+
+/// Waits for the client-side rate limit, within what is left of the call's deadline. Boxed,
+/// so that the future of every call without a limit does not carry the limiter's wait in its
+/// size.
+async fn wait_for_rate_limit(
+    limit: &RateLimit,
+    budget: &Budget,
+    deadline: Duration,
+) -> Result<(), Failure> {
+    if Box::pin(tokio::time::timeout(budget.remaining(), limit.acquire()))
+        .await
+        .is_err()
+    {
+        return Err(Failure::rate_limit_deadline(deadline));
+    }
+    Ok(())
 }
 
 impl fmt::Debug for RequestBuilder {
@@ -507,18 +589,86 @@ impl fmt::Debug for RequestBuilder {
 /// A try that got no usable answer, and whether the request never left.
 struct Failure {
     not_sent: bool,
-    /// The server answered, and the answer itself is the problem (over the size cap): sending
-    /// again would fetch the same answer.
-    answered: bool,
+    /// Trying again cannot change the outcome: the request cannot be built, the answer itself is
+    /// the problem (over the size cap, so sending again would fetch the same answer), or the
+    /// deadline passed waiting for the rate limit.
+    settled: bool,
     error: Error,
 }
 
-impl From<Error> for Failure {
-    fn from(error: Error) -> Self {
+impl Failure {
+    /// No answer came: the request may not even have left (a refused connection).
+    #[cold]
+    #[inline(never)]
+    fn unanswered(err: reqwest::Error, limit: TryLimit) -> Self {
+        Self {
+            not_sent: err.is_connect(),
+            settled: false,
+            error: transport_error(err, limit),
+        }
+    }
+
+    /// The request cannot be built (a path parameter missing or empty): nothing was sent.
+    #[cold]
+    #[inline(never)]
+    fn unsendable(error: Error) -> Self {
+        Self {
+            not_sent: true,
+            settled: true,
+            error,
+        }
+    }
+
+    /// The call's deadline passed while it waited for the client-side rate limit.
+    #[cold]
+    #[inline(never)]
+    fn rate_limit_deadline(deadline: Duration) -> Self {
+        Self {
+            not_sent: true,
+            settled: true,
+            error: Error::new(ErrorKind::RateLimited { retry_after: None }).with_message(format!(
+                "the call's {} deadline passed waiting for the client-side rate limit",
+                seconds(deadline)
+            )),
+        }
+    }
+
+    /// The answer broke off while its body was read.
+    #[cold]
+    #[inline(never)]
+    fn body_broken(err: reqwest::Error, limit: TryLimit, status: StatusCode) -> Self {
         Self {
             not_sent: false,
-            answered: false,
-            error,
+            settled: false,
+            error: transport_error(err, limit).with_status(status),
+        }
+    }
+
+    /// The answer is over the size cap; `start` is what was read of it.
+    #[cold]
+    #[inline(never)]
+    fn too_large(
+        status: StatusCode,
+        len: u64,
+        start: &[u8],
+        cap: usize,
+        sensitive: bool,
+        redactor: &Redactor,
+    ) -> Self {
+        let err = if sensitive {
+            Error::decode_withheld(Some(status), start.len())
+        } else {
+            Error::decode(
+                Some(status),
+                &redactor.redact_start(start, crate::error::SNIPPET_LIMIT),
+            )
+        };
+        Self {
+            not_sent: false,
+            settled: true,
+            error: err.with_message(format!(
+                "the response body ({len} bytes or more) exceeds the {cap}-byte cap"
+            )),
         }
     }
 }
@@ -533,25 +683,15 @@ fn read_capped(
 ) -> impl Future<Output = Result<Bytes, Failure>> {
     async move {
         let status = response.status();
-        let too_large = |len: u64, start: &[u8]| {
-            let err = if sensitive {
-                Error::decode_withheld(Some(status), start.len())
-            } else {
-                Error::decode(
-                    Some(status),
-                    &redactor.redact_start(start, crate::error::SNIPPET_LIMIT),
-                )
-            };
-            Failure {
-                not_sent: false,
-                answered: true,
-                error: err.with_message(format!(
-                    "the response body ({len} bytes or more) exceeds the {cap}-byte cap"
-                )),
-            }
-        };
         if let Some(len) = response.content_length().filter(|len| *len > cap as u64) {
-            return Err(too_large(len, &[]));
+            return Err(Failure::too_large(
+                status,
+                len,
+                &[],
+                cap,
+                sensitive,
+                redactor,
+            ));
         }
         // Most answers arrive in one chunk: keep it as is, and copy only when a second one comes.
         let mut first: Option<Bytes> = None;
@@ -565,7 +705,10 @@ fn read_capped(
                             body.extend_from_slice(&first);
                         }
                         body.extend_from_slice(&chunk);
-                        return Err(too_large(body.len() as u64, &body));
+                        let len = body.len() as u64;
+                        return Err(Failure::too_large(
+                            status, len, &body, cap, sensitive, redactor,
+                        ));
                     }
                     match first.take() {
                         None if body.is_empty() => first = Some(chunk),
@@ -577,13 +720,29 @@ fn read_capped(
                     }
                 }
                 Ok(None) => return Ok(first.unwrap_or_else(|| body.freeze())),
-                Err(err) => {
-                    return Err(Failure::from(
-                        transport_error(err, limit).with_status(status),
-                    ));
-                }
+                Err(err) => return Err(Failure::body_broken(err, limit, status)),
             }
         }
+    }
+}
+
+/// A successful answer as the service decoder judges it: its error, or a transport error, is
+/// the call's error, with the service (and the status) named.
+fn checked(
+    result: Result<Response>,
+    service: &'static str,
+    decoder: &Arc<dyn ErrorDecoder>,
+) -> Result<Response> {
+    let response = result.map_err(|err| finish(err, service, None))?;
+    match decoder.decode(&response) {
+        // A decoder may have read the body itself: the secrets go again, before anyone sees
+        // the error.
+        Some(err) => Err(finish(
+            err.redacted_by(&response.redactor),
+            service,
+            Some(response.status()),
+        )),
+        None => Ok(response),
     }
 }
 

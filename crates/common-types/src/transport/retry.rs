@@ -190,34 +190,35 @@ pub fn retryable_status(status: http::StatusCode) -> bool {
 
 /// What is left of a call's deadline. Time spent in the [`Sleeper`] counts as the wait that
 /// was asked for, so a recording sleeper sees the same decisions as the tokio timer.
+///
+/// What is left is `limit - (elapsed - slept) - asked`: the time elapsed, with the time really
+/// slept swapped for the waits asked. Every call's future carries one, so it keeps a single
+/// sum, `limit + slept - asked`, and only subtracts the time elapsed.
 pub(crate) struct Budget {
     started: tokio::time::Instant,
-    limit: Duration,
-    slept_real: Duration,
-    slept_asked: Duration,
+    /// `limit + slept - asked`, at least zero: once it is zero, nothing is waited any more.
+    allowance: Duration,
 }
 
 impl Budget {
     pub(crate) fn start(limit: Duration) -> Self {
         Self {
             started: tokio::time::Instant::now(),
-            limit,
-            slept_real: Duration::ZERO,
-            slept_asked: Duration::ZERO,
+            allowance: limit,
         }
     }
 
     pub(crate) fn remaining(&self) -> Duration {
-        let working = self.started.elapsed().saturating_sub(self.slept_real);
-        self.limit
-            .saturating_sub(working.saturating_add(self.slept_asked))
+        self.allowance.saturating_sub(self.started.elapsed())
     }
 
     pub(crate) async fn sleep(&mut self, policy: &RetryPolicy, wait: Duration) {
         let before = tokio::time::Instant::now();
         policy.sleep(wait).await;
-        self.slept_real += before.elapsed();
-        self.slept_asked += wait;
+        self.allowance = self
+            .allowance
+            .saturating_add(before.elapsed())
+            .saturating_sub(wait);
     }
 }
 
