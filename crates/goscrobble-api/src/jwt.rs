@@ -246,12 +246,21 @@ impl Claims {
             return Err(unreadable(token, "it does not have three parts"));
         };
         let payload = payload.trim_end_matches('=');
-        let bytes = LENIENT
-            .decode(payload)
-            .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(payload))
-            .map_err(|_| unreadable(token, "its payload is not base64"))?;
+        // A GoScrobble payload is about 300 bytes: it is decoded on the stack, and only one
+        // too long for that (or in the standard alphabet) takes the allocating path.
+        let mut stack = [0_u8; 1024];
+        let heap;
+        let bytes = if let Ok(len) = LENIENT.decode_slice(payload, &mut stack) {
+            &stack[..len]
+        } else {
+            heap = LENIENT
+                .decode(payload)
+                .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(payload))
+                .map_err(|_| unreadable(token, "its payload is not base64"))?;
+            &heap[..]
+        };
         // One pass over the payload, straight into the claims (no JSON tree in between).
-        let Ok(raw) = serde_json::from_slice::<RawClaims>(&bytes) else {
+        let Ok(raw) = serde_json::from_slice::<RawClaims>(bytes) else {
             return Err(unreadable(token, "its payload is not a json object"));
         };
         if raw.sub.is_empty() {
@@ -351,6 +360,25 @@ mod tests {
                 "abcdefghijklmnopqrstuvwxyz"
             );
         }
+    }
+
+    #[test]
+    fn long_payloads_and_the_standard_alphabet_read_too() {
+        // Past the 1 KB decoded on the stack, and with `/` and `+` (standard base64).
+        let long = CLAIMS.replace(
+            r#""username":"test""#,
+            &format!(r#""username":"{}""#, "t".repeat(2000)),
+        );
+        let claims = Claims::decode(&token_with(&long, &URL_SAFE_NO_PAD)).unwrap();
+        assert_eq!(claims.username.len(), 2000);
+        let odd = CLAIMS.replace(r#""username":"test""#, r#""username":"??>>~~""#);
+        let standard = base64::engine::general_purpose::STANDARD_NO_PAD.encode(&odd);
+        assert!(
+            standard.contains('/') || standard.contains('+'),
+            "{standard}"
+        );
+        let token = AccessToken::new(format!("e30.{standard}.c2ln"));
+        assert_eq!(Claims::decode(&token).unwrap().username, "??>>~~");
     }
 
     #[test]
