@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use axum::Json;
 use axum::Router;
 use axum::routing::get;
@@ -74,17 +72,25 @@ async fn raw_get(raw: &reqwest::Client, url: &str, same: bool) {
     let _: User = request.send().await.unwrap().json().await.unwrap();
 }
 
-/// Medians of three ways to make the same call, interleaved in one run: the typed call, bare
-/// reqwest + serde, and reqwest + serde with the transport's settings.
-async fn overhead(server: &TestServer, transport: &Transport) -> Vec<Duration> {
+/// Medians of the same call made four ways, interleaved in one run: through two transports
+/// (an A/A pair), bare reqwest + serde, and reqwest + serde with the transport's settings.
+async fn overhead(server: &TestServer) -> common::Overhead {
+    let build = || {
+        Transport::builder("bench", server.base_url())
+            .unwrap()
+            .build()
+            .unwrap()
+    };
+    let typed = &[build(), build()];
     let url = &server.url("/users/U-bench-user-0001");
     let (bare, same) = (&common::raw_client(), &common::raw_client_same());
     let mut calls = [
-        common::call(move || typed_get(transport, "U-bench-user-0001")),
+        common::call(move || typed_get(&typed[0], "U-bench-user-0001")),
+        common::call(move || typed_get(&typed[1], "U-bench-user-0001")),
         common::call(move || raw_get(bare, url, false)),
         common::call(move || raw_get(same, url, true)),
     ];
-    common::interleaved_medians(3000, 200, &mut calls).await
+    common::Overhead::measure(3000, 200, &mut calls).await
 }
 
 /// 64 tasks x 50 calls over one client against a fresh server (so its connection count is
@@ -127,14 +133,7 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let server = TestServer::start(app()).await.unwrap();
-        let transport = Transport::builder("bench", server.base_url()).unwrap().build().unwrap();
-        let medians = overhead(&server, &transport).await;
-        let (typed, bare, same) = (medians[0], medians[1], medians[2]);
-        println!(
-            "overhead: typed get median {typed:?}; raw reqwest+serde with the same per-request timeout and user agent {same:?}, ratio {:.3} (target <= 1.05); bare raw (no timeout) {bare:?}, ratio {:.3}",
-            common::ratio(typed, same),
-            common::ratio(typed, bare)
-        );
+        overhead(&server).await.report("transport get", "<= 1.05");
 
         let rates = common::interleaved_rounds(CONCURRENCY_ROUNDS, concurrency_round).await;
         common::report_concurrency("transport", TASKS, CALLS, &rates);

@@ -74,26 +74,90 @@ where
     Box::new(move || Box::pin(f()))
 }
 
-/// Runs every call once a round, `rounds` rounds after a warm-up, rotating which goes first
-/// so none always gets the warmer cache; returns each call's median latency.
+/// Measured calls of a variant in a row, each round.
+pub const BLOCK: usize = 4;
+
+/// Runs each call `rounds` times after `warmup` unmeasured ones and returns each call's median
+/// latency. The calls are interleaved in blocks: every round runs each call `BLOCK + 1` times
+/// in a row, the order of the calls rotating from round to round, and the first call of each
+/// block is not measured. So every measured call follows one of its own kind, with its code
+/// and data as warm as its own last run left them. Interleaving call by call measured instead
+/// what the call before left behind: two baselines of the same `reqwest` code then warm each
+/// other up, and whichever followed the other more often came out faster, the one doing more
+/// work included (see docs/performance.md, "Interleaving").
 pub async fn interleaved_medians(
     rounds: usize,
     warmup: usize,
     calls: &mut [Call<'_>],
 ) -> Vec<Duration> {
     let count = calls.len();
-    let mut samples = vec![Vec::with_capacity(rounds); count];
-    for round in 0..rounds + warmup {
+    let blocks = rounds.div_ceil(BLOCK);
+    let warmup_blocks = warmup.div_ceil(BLOCK);
+    let mut samples = vec![Vec::with_capacity(blocks * BLOCK); count];
+    for round in 0..blocks + warmup_blocks {
         for offset in 0..count {
             let which = (round + offset) % count;
-            let start = Instant::now();
             calls[which]().await;
-            if round >= warmup {
-                samples[which].push(start.elapsed());
+            for _ in 0..BLOCK {
+                let start = Instant::now();
+                calls[which]().await;
+                if round >= warmup_blocks {
+                    samples[which].push(start.elapsed());
+                }
             }
         }
     }
     samples.into_iter().map(median).collect()
+}
+
+/// The latency medians of one overhead comparison: two typed callers, each with its own client
+/// (an A/A pair), bare reqwest + serde, and reqwest + serde with the transport's settings.
+/// Two of each kind, so that each kind's code runs in half the calls: with one typed caller
+/// against the two baselines, the `reqwest` code the baselines share ran in two calls of three
+/// and stayed warmer in the caches than the typed code.
+#[derive(Debug, Clone, Copy)]
+pub struct Overhead {
+    /// Typed caller A, then B.
+    pub typed: [Duration; 2],
+    /// Bare reqwest.
+    pub bare: Duration,
+    /// Reqwest with the transport's settings.
+    pub same: Duration,
+}
+
+impl Overhead {
+    /// Measures `[typed A, typed B, bare, same]` with [`interleaved_medians`].
+    pub async fn measure(rounds: usize, warmup: usize, calls: &mut [Call<'_>; 4]) -> Self {
+        let medians = interleaved_medians(rounds, warmup, calls).await;
+        Self {
+            typed: [medians[0], medians[1]],
+            bare: medians[2],
+            same: medians[3],
+        }
+    }
+
+    /// Typed A and B over `baseline`, the lower first.
+    pub fn ratios(&self, baseline: Duration) -> (f64, f64) {
+        let (a, b) = (
+            ratio(self.typed[0], baseline),
+            ratio(self.typed[1], baseline),
+        );
+        (a.min(b), a.max(b))
+    }
+
+    /// Prints the result line of `what`, with the target against the same-settings baseline
+    /// (and against bare reqwest, when there is one).
+    pub fn report(&self, what: &str, target: &str) {
+        let [a, b] = self.typed;
+        let (same_low, same_high) = self.ratios(self.same);
+        let (bare_low, bare_high) = self.ratios(self.bare);
+        println!(
+            "overhead {what}: typed medians {a:?} and {b:?} (A/A {:.3}); raw reqwest+serde with the same timeout and user agent {:?}, ratios {same_low:.3}-{same_high:.3}; bare raw {:?}, ratios {bare_low:.3}-{bare_high:.3} (target {target})",
+            ratio(a, b),
+            self.same,
+            self.bare,
+        );
+    }
 }
 
 /// Calls per second of `tasks` tasks each making `calls` calls, all at once.
