@@ -57,6 +57,7 @@ fn unreadable(token: &AccessToken, why: &str) -> Error {
 /// string is `""`, a flag that is not a boolean `false`, a time that is not a number `None`;
 /// other members are skipped, and of a repeated member the last one counts.
 #[derive(Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct RawClaims {
     sub: String,
     username: String,
@@ -67,6 +68,55 @@ struct RawClaims {
     exp: Option<DateTime<Utc>>,
     refresh_token: Option<String>,
     refresh_exp: Option<DateTime<Utc>>,
+}
+
+/// The claims as GoScrobble writes them, each of its own JSON type, read by serde's derive: the
+/// fast path, which reads a token's claims as fast as a hand-written client's struct does
+/// (the lenient reader dispatches on every value's type). A payload of any other shape (a claim
+/// of another type, a repeated claim) fails here and is read by [`RawClaims`]; where this
+/// succeeds, both read the same (a test holds them to it).
+#[derive(serde::Deserialize)]
+struct StrictClaims {
+    #[serde(default)]
+    sub: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    admin: bool,
+    #[serde(default, rename = "mod")]
+    moderator: bool,
+    iat: Option<i64>,
+    exp: Option<i64>,
+    refresh_token: Option<String>,
+    refresh_exp: Option<i64>,
+}
+
+impl From<StrictClaims> for RawClaims {
+    fn from(strict: StrictClaims) -> Self {
+        let time = |seconds: Option<i64>| seconds.and_then(|s| DateTime::from_timestamp(s, 0));
+        Self {
+            sub: strict.sub,
+            username: strict.username,
+            email: strict.email,
+            admin: strict.admin,
+            moderator: strict.moderator,
+            iat: time(strict.iat),
+            exp: time(strict.exp),
+            refresh_token: strict.refresh_token.filter(|t| !t.is_empty()),
+            refresh_exp: time(strict.refresh_exp),
+        }
+    }
+}
+
+impl RawClaims {
+    /// Reads a payload: as GoScrobble writes it if it can, else leniently.
+    fn read(payload: &[u8]) -> serde_json::Result<Self> {
+        serde_json::from_slice::<StrictClaims>(payload)
+            .map(Self::from)
+            .or_else(|_| serde_json::from_slice::<Self>(payload))
+    }
 }
 
 enum Field {
@@ -261,7 +311,7 @@ impl Claims {
             &heap[..]
         };
         // One pass over the payload, straight into the claims (no JSON tree in between).
-        let Ok(raw) = serde_json::from_slice::<RawClaims>(bytes) else {
+        let Ok(raw) = RawClaims::read(bytes) else {
             return Err(unreadable(token, "its payload is not a json object"));
         };
         if raw.sub.is_empty() {
@@ -361,6 +411,40 @@ mod tests {
                 "abcdefghijklmnopqrstuvwxyz"
             );
         }
+    }
+
+    #[test]
+    fn the_fast_path_reads_what_the_lenient_reader_reads() {
+        for payload in [
+            CLAIMS,
+            r#"{"sub":"u","iat":1,"exp":2}"#,
+            r#"{"sub":"u","iat":1,"exp":2,"refresh_token":null,"refresh_exp":null}"#,
+            r#"{"sub":"u","iat":1,"exp":2,"refresh_token":"","extra":{"a":[1,2]},"n":1.5}"#,
+            r#"{"sub":"u","iat":-5,"exp":99999999999999,"admin":true,"mod":false}"#,
+            r#"{"username":"only"}"#,
+            "{}",
+        ] {
+            let strict = serde_json::from_slice::<StrictClaims>(payload.as_bytes())
+                .map_or_else(|err| panic!("{payload}: {err}"), RawClaims::from);
+            let lenient = serde_json::from_slice::<RawClaims>(payload.as_bytes()).unwrap();
+            assert_eq!(strict, lenient, "{payload}");
+        }
+        // What the fast path refuses goes to the lenient reader.
+        for payload in [
+            r#"{"sub":"u","iat":1,"exp":2,"exp":3}"#,
+            r#"{"sub":"u","iat":1.5,"exp":2}"#,
+            r#"{"sub":7,"iat":1,"exp":2}"#,
+            r#"{"sub":"u","iat":1,"exp":2,"email":null}"#,
+            r#"{"sub":"u","iat":18446744073709551615,"exp":2}"#,
+        ] {
+            assert!(serde_json::from_slice::<StrictClaims>(payload.as_bytes()).is_err());
+            let read = RawClaims::read(payload.as_bytes()).unwrap();
+            assert_eq!(
+                read,
+                serde_json::from_slice::<RawClaims>(payload.as_bytes()).unwrap()
+            );
+        }
+        assert!(RawClaims::read(b"[1]").is_err());
     }
 
     #[test]
