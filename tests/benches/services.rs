@@ -25,7 +25,7 @@ use omniauth_types::{ExposeSecret as _, Password, Session};
 use resonite_api::model::{User, UserId};
 use serde::{Deserialize, Serialize};
 
-use common::same_settings;
+use common::with_settings;
 
 const ROUNDS: usize = 3000;
 const WARMUP: usize = 200;
@@ -47,13 +47,7 @@ fn resonite_client(emulator: &Resonite) -> resonite_api::Client {
 
 /// `GET /users/U-bench` by hand: bare, or with the settings the transport always sends.
 async fn raw_user(raw: &reqwest::Client, url: &str, same: bool) -> User {
-    let request = raw.get(url);
-    let request = if same {
-        same_settings(request)
-    } else {
-        request
-    };
-    request
+    with_settings(raw.get(url), same)
         .send()
         .await
         .unwrap()
@@ -212,11 +206,7 @@ async fn goscrobble_overhead() {
         let request = raw.post(url).json(&RefreshBody {
             token: &slot.borrow(),
         });
-        let request = if same {
-            same_settings(request)
-        } else {
-            request
-        };
+        let request = with_settings(request, same);
         // The same checks as the typed call: the status, then the 200-with-`error` answer.
         let answer: TokenAnswer = request
             .send()

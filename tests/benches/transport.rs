@@ -63,12 +63,7 @@ async fn typed_get(transport: &Transport, id: &'static str) {
 
 /// The same call by hand: bare, or with the settings the transport always sends (`same`).
 async fn raw_get(raw: &reqwest::Client, url: &str, same: bool) {
-    let request = raw.get(url);
-    let request = if same {
-        common::same_settings(request)
-    } else {
-        request
-    };
+    let request = common::with_settings(raw.get(url), same);
     let _: User = request.send().await.unwrap().json().await.unwrap();
 }
 

@@ -43,11 +43,16 @@ pub fn baseline_client(same: bool) -> reqwest::Client {
     }
 }
 
-/// `request` with the settings the transport always adds (timeout, user agent).
-pub fn same_settings(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-    request
-        .timeout(SAME_TIMEOUT)
-        .header(reqwest::header::USER_AGENT, SAME_USER_AGENT)
+/// `request` as a baseline sends it: with the settings the transport always adds (timeout,
+/// user agent) when `same`, else bare.
+pub fn with_settings(request: reqwest::RequestBuilder, same: bool) -> reqwest::RequestBuilder {
+    if same {
+        request
+            .timeout(SAME_TIMEOUT)
+            .header(reqwest::header::USER_AGENT, SAME_USER_AGENT)
+    } else {
+        request
+    }
 }
 
 /// The middle of `samples`.
