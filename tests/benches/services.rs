@@ -47,15 +47,7 @@ fn resonite_client(emulator: &Resonite) -> resonite_api::Client {
 
 /// `GET /users/U-bench` by hand: bare, or with the settings the transport always sends.
 async fn raw_user(raw: &reqwest::Client, url: &str, same: bool) -> User {
-    with_settings(raw.get(url), same)
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    common::checked_json(with_settings(raw.get(url), same)).await
 }
 
 async fn resonite_overhead() {
@@ -208,15 +200,7 @@ async fn goscrobble_overhead() {
         });
         let request = with_settings(request, same);
         // The same checks as the typed call: the status, then the 200-with-`error` answer.
-        let answer: TokenAnswer = request
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let answer: TokenAnswer = common::checked_json(request).await;
         assert!(answer.error.is_none(), "{:?}", answer.error);
         *slot.borrow_mut() = refresh_token_of(&answer.token.unwrap());
     };

@@ -162,7 +162,7 @@ impl Session {
         value: impl Into<Cow<'static, str>>,
     ) -> Self {
         let (key, value) = (key.into(), value.into());
-        match self.extra.binary_search_by(|(k, _)| k.as_ref().cmp(&key)) {
+        match self.extra_at(&key) {
             Ok(at) => self.extra[at].1 = value,
             Err(at) => self.extra.insert(at, (key, value)),
         }
@@ -246,10 +246,12 @@ impl Session {
 
     /// A service-specific value kept with the session.
     pub fn extra(&self, key: &str) -> Option<&str> {
-        self.extra
-            .binary_search_by(|(k, _)| k.as_ref().cmp(key))
-            .ok()
-            .map(|at| self.extra[at].1.as_ref())
+        self.extra_at(key).ok().map(|at| self.extra[at].1.as_ref())
+    }
+
+    /// Where `key` is in the sorted extras, or where it would go.
+    fn extra_at(&self, key: &str) -> Result<usize, usize> {
+        self.extra.binary_search_by(|(k, _)| k.as_ref().cmp(key))
     }
 
     /// Every service-specific value kept with the session, as `(key, value)` in key order.

@@ -55,6 +55,19 @@ pub fn with_settings(request: reqwest::RequestBuilder, same: bool) -> reqwest::R
     }
 }
 
+/// Sends a baseline's request and decodes its answer, which must be a success.
+pub async fn checked_json<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    request
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// The middle of `samples`.
 pub fn median<T: PartialOrd + Copy>(mut samples: Vec<T>) -> T {
     samples.sort_unstable_by(|a, b| a.partial_cmp(b).unwrap());
