@@ -17,14 +17,13 @@
 
 mod common;
 
-use base64::Engine as _;
 use omniauth_testkit::goscrobble::GoScrobble;
 use omniauth_testkit::resonite::Resonite;
 use omniauth_types::transport::RetryPolicy;
 use omniauth_types::{ExposeSecret as _, Password, Session};
 use resonite_api::model::{User, UserId};
-use serde::{Deserialize, Serialize};
 
+use common::goscrobble::refresh_token_of;
 use common::with_settings;
 
 const ROUNDS: usize = 3000;
@@ -73,51 +72,6 @@ async fn resonite_overhead() {
     common::Overhead::measure(ROUNDS, WARMUP, &mut calls)
         .await
         .report("resonite user", "<= 1.05");
-}
-
-#[derive(Serialize)]
-struct RefreshBody<'a> {
-    token: &'a str,
-}
-
-/// What a hand-written client reads from a refresh answer: GoScrobble answers its failures with
-/// HTTP 200 and an `error` member (spec §2.2), so a careful client has to look for it, as the
-/// typed call's error decoder does.
-#[derive(Deserialize)]
-struct TokenAnswer {
-    #[serde(default)]
-    token: Option<String>,
-    #[serde(default)]
-    error: Option<String>,
-}
-
-/// The claims the typed call reads into its `Session` (spec §2.3), so both sides decode the
-/// same JSON.
-#[derive(Deserialize)]
-#[allow(dead_code)] // Decoded to measure decoding; only the refresh token is used.
-struct RefreshClaims {
-    sub: String,
-    username: String,
-    email: String,
-    admin: bool,
-    #[serde(rename = "mod")]
-    moderator: bool,
-    iat: i64,
-    exp: i64,
-    refresh_token: String,
-    refresh_exp: i64,
-}
-
-/// What a hand-written client does with the answer: read the claims of the new JWT, and keep
-/// its refresh token for the next call.
-fn refresh_token_of(jwt: &str) -> String {
-    let payload = jwt.split('.').nth(1).unwrap();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .unwrap();
-    serde_json::from_slice::<RefreshClaims>(&bytes)
-        .unwrap()
-        .refresh_token
 }
 
 /// The mean time of `f` over 20,000 calls.
@@ -193,16 +147,9 @@ async fn goscrobble_overhead() {
     let raw_tokens = &raw_tokens;
     let clients = &[common::raw_client(), common::raw_client_same()];
     let url = &format!("{}/refresh", emulator.base_url());
-    let raw_refresh = move |same: bool| async move {
-        let (raw, slot) = (&clients[usize::from(same)], &raw_tokens[usize::from(same)]);
-        let request = raw.post(url).json(&RefreshBody {
-            token: &slot.borrow(),
-        });
-        let request = with_settings(request, same);
-        // The same checks as the typed call: the status, then the 200-with-`error` answer.
-        let answer: TokenAnswer = common::checked_json(request).await;
-        assert!(answer.error.is_none(), "{:?}", answer.error);
-        *slot.borrow_mut() = refresh_token_of(&answer.token.unwrap());
+    let raw_refresh = move |same: bool| {
+        let which = usize::from(same);
+        common::goscrobble::raw_refresh(&clients[which], url, &raw_tokens[which], same)
     };
     let typed_refresh = move |which: usize| async move {
         // The session is moved out and back, not cloned, as the baselines lend their token.

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // Each bench uses its own part.
 
+pub mod goscrobble;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};

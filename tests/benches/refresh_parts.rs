@@ -1,0 +1,181 @@
+//! Where the time of GoScrobble's `Client::refresh` goes beyond the same-settings baseline of
+//! `services.rs` (reqwest + serde with the transport's timeout and user agent). The steps from
+//! the hand-written refresh to the typed call run interleaved in the same run
+//! (`common::interleaved_medians`), each rotating its own user's refresh token:
+//!
+//! - `same`: the baseline;
+//! - `computation`: the baseline, then 2 µs of arithmetic: what time alone adds to a call;
+//! - `transport`: the request sent through the shared transport (a login: never retried; the
+//!   refresh token noted for redaction; the default error decoder), the claims then read as
+//!   the baseline reads them;
+//! - `decoder`: the same with GoScrobble's error decoder (the 200-with-`error` check);
+//! - `session`: plus `session_from_token`: the claims read into a full `Session` that replaces
+//!   the old one, as the typed call returns;
+//! - `typed`: `Client::refresh`.
+//!
+//! Prints each median over the baseline's; asserts nothing about time. Run: `nice -n 10 cargo
+//! bench -p omniauth-e2e --bench refresh_parts` (results in docs/performance.md).
+
+mod common;
+
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
+
+use common::goscrobble::{raw_refresh, refresh_token_of};
+use omniauth_testkit::goscrobble::GoScrobble;
+use omniauth_types::transport::{RetryPolicy, Transport};
+use omniauth_types::{AccessToken, ExposeSecret as _, Password, RefreshToken, Session};
+use serde::{Deserialize, Serialize};
+
+const ROUNDS: usize = 2000;
+const WARMUP: usize = 200;
+const STEPS: [&str; 6] = [
+    "same",
+    "computation",
+    "transport",
+    "decoder",
+    "session",
+    "typed",
+];
+
+/// The refresh body as the typed call serializes it: the token marked for redaction.
+#[derive(Serialize)]
+struct SecretBody<'a> {
+    #[serde(serialize_with = "omniauth_types::secret::serialize_exposed")]
+    token: &'a RefreshToken,
+}
+
+/// The refresh answer as the typed call decodes it: the token straight into a secret.
+#[derive(Deserialize)]
+struct SecretAnswer {
+    token: AccessToken,
+}
+
+/// Arithmetic for `spent`, no memory touched: the time a call's own work takes, without the
+/// code and data that work would bring into the caches.
+fn compute_for(spent: Duration) {
+    let start = Instant::now();
+    let mut x = 1_u64;
+    while start.elapsed() < spent {
+        for i in 0..50 {
+            x = std::hint::black_box(x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(i));
+        }
+    }
+    std::hint::black_box(x);
+}
+
+/// A transport to the emulator, with GoScrobble's error decoder or the default one.
+fn transport(emulator: &GoScrobble, goscrobble_decoder: bool) -> Transport {
+    let builder = Transport::builder("goscrobble", emulator.base_url())
+        .unwrap()
+        .retry(RetryPolicy::none());
+    let builder = if goscrobble_decoder {
+        builder.error_decoder(goscrobble_api::decode_error)
+    } else {
+        builder
+    };
+    builder.build().unwrap()
+}
+
+/// One refresh through `transport`, the old session in `slot` replaced by the next: its
+/// refresh token swapped in (the claims read as the baseline reads them), or a full session
+/// read from the new token (`full_session`).
+async fn transport_refresh(
+    transport: &Transport,
+    slot: &RefCell<Option<Session>>,
+    full_session: bool,
+) {
+    let current = slot.borrow_mut().take().unwrap();
+    let answer: SecretAnswer = transport
+        .post("/refresh")
+        .json(&SecretBody {
+            token: current.refresh_token().unwrap(),
+        })
+        .login()
+        .send_json()
+        .await
+        .unwrap();
+    let next = if full_session {
+        goscrobble_api::session_from_token(answer.token).unwrap()
+    } else {
+        let token = refresh_token_of(answer.token.expose_secret());
+        current.with_refresh_token(RefreshToken::new(token), None)
+    };
+    *slot.borrow_mut() = Some(next);
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let emulator = GoScrobble::builder()
+            .without_rate_limits()
+            .start()
+            .await
+            .unwrap();
+        let password = Password::new("correct horse battery");
+        for step in STEPS {
+            emulator.add_user(
+                step,
+                "correct horse battery",
+                &format!("{step}@example.com"),
+            );
+        }
+        // Logs every user in, then makes the typed step's calls: its pool is used by no other.
+        let client = &goscrobble_api::Client::builder()
+            .base_url(emulator.base_url())
+            .heavy_rate_limit(None)
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let mut sessions = Vec::new();
+        for step in STEPS {
+            sessions.push(client.login(step, &password).await.unwrap());
+        }
+        // The baselines keep their refresh token as a `String`, the others their session.
+        let tokens: Vec<_> = sessions
+            .iter()
+            .map(|s| RefCell::new(s.refresh_token().unwrap().expose_secret().to_owned()))
+            .collect();
+        let slots: Vec<_> = sessions
+            .into_iter()
+            .map(|s| RefCell::new(Some(s)))
+            .collect();
+        let (tokens, slots) = (&tokens, &slots);
+        let raw = &common::raw_client_same();
+        let url = &format!("{}/refresh", emulator.base_url());
+        let transports = &[transport(&emulator, false), transport(&emulator, true)];
+        let mut calls = [
+            common::call(move || raw_refresh(raw, url, &tokens[0], true)),
+            common::call(move || async move {
+                raw_refresh(raw, url, &tokens[1], true).await;
+                compute_for(Duration::from_micros(2));
+            }),
+            common::call(move || transport_refresh(&transports[0], &slots[2], false)),
+            common::call(move || transport_refresh(&transports[1], &slots[3], false)),
+            common::call(move || transport_refresh(&transports[1], &slots[4], true)),
+            common::call(move || async move {
+                let current = slots[5].borrow_mut().take().unwrap();
+                let next = client.refresh(&current).await.unwrap();
+                *slots[5].borrow_mut() = Some(next);
+            }),
+        ];
+        let medians = common::interleaved_medians(ROUNDS, WARMUP, &mut calls).await;
+        let parts: Vec<String> = STEPS
+            .iter()
+            .zip(&medians)
+            .map(|(step, median)| {
+                format!(
+                    "{step} {median:?} ({:.3})",
+                    common::ratio(*median, medians[0])
+                )
+            })
+            .collect();
+        println!(
+            "goscrobble refresh by parts, medians over the same-settings baseline: {}",
+            parts.join(", ")
+        );
+    });
+}
