@@ -110,26 +110,10 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let emulator = GoScrobble::builder()
-            .without_rate_limits()
-            .start()
-            .await
-            .unwrap();
-        let password = Password::new("correct horse battery");
-        for step in STEPS {
-            emulator.add_user(
-                step,
-                "correct horse battery",
-                &format!("{step}@example.com"),
-            );
-        }
+        let emulator = common::goscrobble::emulator(&STEPS).await;
+        let password = Password::new(common::goscrobble::PASSWORD);
         // Logs every user in, then makes the typed step's calls: its pool is used by no other.
-        let client = &goscrobble_api::Client::builder()
-            .base_url(emulator.base_url())
-            .heavy_rate_limit(None)
-            .retry(RetryPolicy::none())
-            .build()
-            .unwrap();
+        let client = &common::goscrobble::client(&emulator);
         let mut sessions = Vec::new();
         for step in STEPS {
             sessions.push(client.login(step, &password).await.unwrap());

@@ -17,7 +17,6 @@
 
 mod common;
 
-use omniauth_testkit::goscrobble::GoScrobble;
 use omniauth_testkit::resonite::Resonite;
 use omniauth_types::transport::RetryPolicy;
 use omniauth_types::{ExposeSecret as _, Password, Session};
@@ -107,30 +106,14 @@ async fn run_alone(what: &str, calls: &mut [common::Call<'_>; 4]) -> bool {
 }
 
 async fn goscrobble_overhead() {
-    let emulator = GoScrobble::builder()
-        .without_rate_limits()
-        .start()
-        .await
-        .unwrap();
-    let password = Password::new("correct horse battery");
-    for name in ["typed", "typed_b", "bare", "same"] {
-        emulator.add_user(
-            name,
-            "correct horse battery",
-            &format!("{name}@example.com"),
-        );
-    }
-    let build_client = || {
-        goscrobble_api::Client::builder()
-            .base_url(emulator.base_url())
-            .heavy_rate_limit(None)
-            .retry(RetryPolicy::none())
-            .build()
-            .unwrap()
-    };
-    let client = &build_client();
+    let emulator = common::goscrobble::emulator(&["typed", "typed_b", "bare", "same"]).await;
+    let password = Password::new(common::goscrobble::PASSWORD);
+    let client = &common::goscrobble::client(&emulator);
     // Two typed clients, each rotating its own user's session.
-    let typed = &[build_client(), build_client()];
+    let typed = &[
+        common::goscrobble::client(&emulator),
+        common::goscrobble::client(&emulator),
+    ];
     let mut typed_sessions = Vec::new();
     for name in ["typed", "typed_b"] {
         let session = client.login(name, &password).await.unwrap();

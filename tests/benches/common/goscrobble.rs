@@ -4,7 +4,36 @@
 use std::cell::RefCell;
 
 use base64::Engine as _;
+use omniauth_testkit::goscrobble::GoScrobble;
+use omniauth_types::transport::RetryPolicy;
 use serde::{Deserialize, Serialize};
+
+/// The password of every user [`emulator`] adds.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A GoScrobble emulator without rate limits, with a user of each name (`<name>@example.com`,
+/// [`PASSWORD`]).
+pub async fn emulator(users: &[&str]) -> GoScrobble {
+    let emulator = GoScrobble::builder()
+        .without_rate_limits()
+        .start()
+        .await
+        .unwrap();
+    for name in users {
+        emulator.add_user(name, PASSWORD, &format!("{name}@example.com"));
+    }
+    emulator
+}
+
+/// A typed client of `emulator` as the benches measure it: no heavy-tier limit, no retries.
+pub fn client(emulator: &GoScrobble) -> goscrobble_api::Client {
+    goscrobble_api::Client::builder()
+        .base_url(emulator.base_url())
+        .heavy_rate_limit(None)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
 
 /// The body of `POST /refresh`.
 #[derive(Serialize)]
