@@ -14,7 +14,8 @@
 //! - `typed`: `Client::refresh`.
 //!
 //! Prints each median over the baseline's; asserts nothing about time. Run: `nice -n 10 cargo
-//! bench -p omniauth-e2e --bench refresh_parts` (results in docs/performance.md).
+//! bench -p omniauth-e2e --bench refresh_parts` (results in docs/performance.md), with
+//! `OMNIAUTH_BENCH_RUNTIME=current` for the steps' CPU alone (`common::runtime`).
 
 mod common;
 
@@ -105,10 +106,7 @@ async fn transport_refresh(
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = common::runtime();
     runtime.block_on(async {
         let emulator = common::goscrobble::emulator(&STEPS).await;
         let password = Password::new(common::goscrobble::PASSWORD);

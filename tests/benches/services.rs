@@ -13,7 +13,8 @@
 //!   the TCP connections each opened.
 //!
 //! Run: `nice -n 10 cargo bench -p omniauth-e2e --bench services` (results in
-//! docs/performance.md).
+//! docs/performance.md); `-- goscrobble` for the refresh alone; `OMNIAUTH_BENCH_RUNTIME=current`
+//! for the overhead on a current-thread runtime, CPU without wake-ups (`common::runtime`).
 
 mod common;
 
@@ -218,10 +219,7 @@ async fn resonite_concurrency() {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = common::runtime();
     // `cargo bench --bench services -- goscrobble` runs the GoScrobble part alone.
     let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let wanted = |name: &str| only.as_deref().is_none_or(|only| name.contains(only));

@@ -3,7 +3,9 @@
 //! bare reqwest, and reqwest with the transport's settings (connect timeout, per-request
 //! timeout, user agent: see `common`).
 //!
-//! Run: `cargo bench -p omniauth-e2e --bench transport` (results go to docs/performance.md).
+//! Run: `cargo bench -p omniauth-e2e --bench transport` (results go to docs/performance.md);
+//! `OMNIAUTH_BENCH_RUNTIME=current` for the overhead on a current-thread runtime
+//! (`common::runtime`).
 
 mod common;
 
@@ -122,10 +124,7 @@ const CALLS: usize = 50;
 const CONCURRENCY_ROUNDS: usize = 31;
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = common::runtime();
     runtime.block_on(async {
         let server = TestServer::start(app()).await.unwrap();
         overhead(&server).await.report("transport get", "<= 1.05");

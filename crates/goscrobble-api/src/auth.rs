@@ -66,6 +66,24 @@ struct ValidAnswer {
     valid: bool,
 }
 
+/// What a failed refresh tells: a refusal as one (log in again), any other error as it is. Out
+/// of line, as the transport's failure paths are: the refresh that succeeds skips its code.
+#[cold]
+#[inline(never)]
+fn refresh_error(err: Error) -> Error {
+    if err.kind() != &ErrorKind::Unauthorized {
+        return err;
+    }
+    let server = err.message().unwrap_or("refused");
+    Error::new(ErrorKind::Unauthorized)
+        .with_service(SERVICE)
+        .with_status(err.status().map_or(200, |s| s.as_u16()))
+        .with_message(format!(
+            "the server refused the refresh token ({server}); refresh is broken on many \
+             goscrobble servers: log in again"
+        ))
+}
+
 fn invalid(message: &str) -> Error {
     Error::invalid_input(message).with_service(SERVICE)
 }
@@ -129,17 +147,7 @@ impl Client {
             .await;
         match answer {
             Ok(answer) => session_from_token(answer.token),
-            Err(err) if err.kind() == &ErrorKind::Unauthorized => {
-                let server = err.message().unwrap_or("refused").to_owned();
-                Err(Error::new(ErrorKind::Unauthorized)
-                    .with_service(SERVICE)
-                    .with_status(err.status().map_or(200, |s| s.as_u16()))
-                    .with_message(format!(
-                        "the server refused the refresh token ({server}); refresh is broken on \
-                         many goscrobble servers: log in again"
-                    )))
-            }
-            Err(err) => Err(err),
+            Err(err) => Err(refresh_error(err)),
         }
     }
 

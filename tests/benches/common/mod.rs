@@ -76,6 +76,20 @@ pub fn median<T: PartialOrd + Copy>(mut samples: Vec<T>) -> T {
     samples[samples.len() / 2]
 }
 
+/// The runtime an overhead bench runs on: tokio's multi-thread one, as an application's; or,
+/// with `OMNIAUTH_BENCH_RUNTIME=current`, the current-thread one, the client and the emulator
+/// on one thread. There no call waits for another thread to wake up (most of a loopback call
+/// on this VM, whose idle vCPUs wake slowly), so what is left of a gap is CPU.
+pub fn runtime() -> tokio::runtime::Runtime {
+    let current = std::env::var("OMNIAUTH_BENCH_RUNTIME").is_ok_and(|r| r == "current");
+    let mut builder = if current {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    builder.enable_all().build().unwrap()
+}
+
 /// `typed / baseline` of two durations.
 #[allow(clippy::cast_precision_loss)] // Nanoseconds of a bench, far below 2^52.
 pub fn ratio(typed: Duration, baseline: Duration) -> f64 {
@@ -97,31 +111,66 @@ where
 /// Measured calls of a variant in a row, each round.
 pub const BLOCK: usize = 4;
 
+/// The order in which [`interleaved_medians`] runs the blocks of `count` calls: a circuit
+/// through every ordered pair of two different calls once (an Eulerian circuit of the complete
+/// directed graph, by Hierholzer's walk), so that over whole circuits each call runs as often
+/// as every other and follows each of the others equally often. A rotation of one fixed order
+/// did not: there each call followed one particular other call in three rounds of four.
+fn block_order(count: usize) -> Vec<usize> {
+    if count < 2 {
+        return vec![0; count];
+    }
+    // `taken[v]`: how many of v's successors, v + 1, v + 2, ... (mod count), the walk has used.
+    let mut taken = vec![0; count];
+    let mut walk = vec![0];
+    let mut circuit = Vec::with_capacity(count * (count - 1) + 1);
+    while let Some(&at) = walk.last() {
+        if taken[at] < count - 1 {
+            taken[at] += 1;
+            walk.push((at + taken[at]) % count);
+        } else {
+            circuit.extend(walk.pop());
+        }
+    }
+    circuit.reverse();
+    // The circuit ends where it starts; the next circuit's first block closes it.
+    circuit.pop();
+    assert_eq!(circuit.len(), count * (count - 1), "every ordered pair once");
+    circuit
+}
+
 /// Runs each call `rounds` times after `warmup` unmeasured ones and returns each call's median
-/// latency. The calls are interleaved in blocks: every round runs each call `BLOCK + 1` times
-/// in a row, the order of the calls rotating from round to round, and the first call of each
-/// block is not measured. So every measured call follows one of its own kind, with its code
-/// and data as warm as its own last run left them. Interleaving call by call measured instead
-/// what the call before left behind: two baselines of the same `reqwest` code then warm each
-/// other up, and whichever followed the other more often came out faster, the one doing more
-/// work included (see docs/performance.md, "Interleaving").
+/// latency. The calls run in blocks: `BLOCK + 1` calls of one kind in a row, the first not
+/// measured, so every measured call follows one of its own kind, with its code and data as
+/// warm as its own last run left them. The blocks follow [`block_order`]: each call's block
+/// comes after each other call's equally often, so whatever a block leaves behind weighs on
+/// every call alike. Interleaving call by call measured instead what the call before left:
+/// two baselines of the same `reqwest` code warm each other up, and whichever followed the
+/// other more often came out faster, the one doing more work included; a rotation of blocks
+/// still had each call follow one other call most of the time (see docs/performance.md,
+/// "Interleaving").
 pub async fn interleaved_medians(
     rounds: usize,
     warmup: usize,
     calls: &mut [Call<'_>],
 ) -> Vec<Duration> {
     let count = calls.len();
-    let blocks = rounds.div_ceil(BLOCK);
-    let warmup_blocks = warmup.div_ceil(BLOCK);
-    let mut samples = vec![Vec::with_capacity(blocks * BLOCK); count];
-    for round in 0..blocks + warmup_blocks {
-        for offset in 0..count {
-            let which = (round + offset) % count;
+    let order = block_order(count);
+    // Whole circuits, so that the balance holds for the measured blocks and the warm-up alike.
+    let circuits = |calls: usize| {
+        calls
+            .div_ceil(BLOCK)
+            .div_ceil(count.saturating_sub(1).max(1))
+    };
+    let (measured, unmeasured) = (circuits(rounds), circuits(warmup));
+    let mut samples = vec![Vec::with_capacity(measured * order.len() * BLOCK); count];
+    for circuit in 0..unmeasured + measured {
+        for &which in &order {
             calls[which]().await;
             for _ in 0..BLOCK {
                 let start = Instant::now();
                 calls[which]().await;
-                if round >= warmup_blocks {
+                if circuit >= unmeasured {
                     samples[which].push(start.elapsed());
                 }
             }
