@@ -135,7 +135,11 @@ fn block_order(count: usize) -> Vec<usize> {
     circuit.reverse();
     // The circuit ends where it starts; the next circuit's first block closes it.
     circuit.pop();
-    assert_eq!(circuit.len(), count * (count - 1), "every ordered pair once");
+    assert_eq!(
+        circuit.len(),
+        count * (count - 1),
+        "every ordered pair once"
+    );
     circuit
 }
 
