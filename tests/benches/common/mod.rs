@@ -96,7 +96,7 @@ pub fn ratio(typed: Duration, baseline: Duration) -> f64 {
     typed.as_nanos() as f64 / baseline.as_nanos() as f64
 }
 
-/// One way to make a call, boxed so several can be rotated in one loop.
+/// One way to make a call, boxed so several can be interleaved in one loop.
 pub type Call<'a> = Box<dyn FnMut() -> Pin<Box<dyn Future<Output = ()> + 'a>> + 'a>;
 
 /// Boxes a call for [`interleaved_medians`].
@@ -108,7 +108,7 @@ where
     Box::new(move || Box::pin(f()))
 }
 
-/// Measured calls of a variant in a row, each round.
+/// Measured calls of a variant in a row, in each of its blocks.
 pub const BLOCK: usize = 4;
 
 /// The order in which [`interleaved_medians`] runs the blocks of `count` calls: a circuit
@@ -160,7 +160,8 @@ pub async fn interleaved_medians(
 ) -> Vec<Duration> {
     let count = calls.len();
     let order = block_order(count);
-    // Whole circuits, so that the balance holds for the measured blocks and the warm-up alike.
+    // Whole circuits, so that the balance holds for the measured blocks and the warm-up alike;
+    // a circuit has `count - 1` blocks of each call.
     let circuits = |calls: usize| {
         calls
             .div_ceil(BLOCK)
