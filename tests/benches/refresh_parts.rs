@@ -1,10 +1,11 @@
 //! Where the time of GoScrobble's `Client::refresh` goes beyond the same-settings baseline of
 //! `services.rs` (reqwest + serde with the transport's timeout and user agent). The steps from
-//! the hand-written refresh to the typed call run interleaved in the same run
-//! (`common::interleaved_medians`), each rotating its own user's refresh token:
+//! the hand-written refresh to the typed call run interleaved in the same run, 100 µs apart
+//! (`common::interleaved_medians`, `common::GAP`), each rotating its own user's refresh token:
 //!
 //! - `same`: the baseline;
-//! - `computation`: the baseline, then 2 µs of arithmetic: what time alone adds to a call;
+//! - `computation`: the baseline, then 2 µs of arithmetic: what time alone adds to a call (the
+//!   bench's check of itself: it should add 2 µs);
 //! - `transport`: the request sent through the shared transport (a login: never retried; the
 //!   refresh token noted for redaction; the default error decoder), the claims then read as
 //!   the baseline reads them;
@@ -15,7 +16,8 @@
 //!
 //! Prints each median over the baseline's; asserts nothing about time. Run: `nice -n 10 cargo
 //! bench -p omniauth-e2e --bench refresh_parts` (results in docs/performance.md), with
-//! `OMNIAUTH_BENCH_RUNTIME=current` for the steps' CPU alone (`common::runtime`).
+//! `OMNIAUTH_BENCH_RUNTIME=current` for the steps' CPU alone (`common::runtime`), and
+//! `OMNIAUTH_BENCH_GAP_US=0` for calls back to back.
 
 mod common;
 
@@ -80,26 +82,25 @@ fn transport(emulator: &GoScrobble, goscrobble_decoder: bool) -> Transport {
 
 /// One refresh through `transport`, the old session in `slot` replaced by the next: its
 /// refresh token swapped in (the claims read as the baseline reads them), or a full session
-/// read from the new token (`full_session`).
+/// read from the new token (`full_session`). The session stays in its cell during the call,
+/// as the typed step's does.
 async fn transport_refresh(
     transport: &Transport,
     slot: &RefCell<Option<Session>>,
     full_session: bool,
 ) {
-    let current = slot.borrow_mut().take().unwrap();
-    let answer: SecretAnswer = transport
+    let request = transport
         .post("/refresh")
         .json(&SecretBody {
-            token: current.refresh_token().unwrap(),
+            token: slot.borrow().as_ref().unwrap().refresh_token().unwrap(),
         })
-        .login()
-        .send_json()
-        .await
-        .unwrap();
+        .login();
+    let answer: SecretAnswer = request.send_json().await.unwrap();
     let next = if full_session {
         goscrobble_api::session_from_token(answer.token).unwrap()
     } else {
         let token = refresh_token_of(answer.token.expose_secret());
+        let current = slot.borrow_mut().take().unwrap();
         current.with_refresh_token(RefreshToken::new(token), None)
     };
     *slot.borrow_mut() = Some(next);
@@ -129,22 +130,28 @@ fn main() {
         let raw = &common::raw_client_same();
         let url = &format!("{}/refresh", emulator.base_url());
         let transports = &[transport(&emulator, false), transport(&emulator, true)];
-        let mut calls = [
-            common::call(move || raw_refresh(raw, url, &tokens[0], true)),
-            common::call(move || async move {
-                raw_refresh(raw, url, &tokens[1], true).await;
-                compute_for(Duration::from_micros(2));
-            }),
-            common::call(move || transport_refresh(&transports[0], &slots[2], false)),
-            common::call(move || transport_refresh(&transports[1], &slots[3], false)),
-            common::call(move || transport_refresh(&transports[1], &slots[4], true)),
-            common::call(move || async move {
-                let current = slots[5].borrow_mut().take().unwrap();
-                let next = client.refresh(&current).await.unwrap();
-                *slots[5].borrow_mut() = Some(next);
-            }),
-        ];
-        let medians = common::interleaved_medians(ROUNDS, WARMUP, &mut calls).await;
+        // The typed call borrows its session for the call, as the baselines their token.
+        #[allow(clippy::await_holding_refcell_ref)] // One call at a time: nothing else borrows it.
+        let call = move |step: usize| async move {
+            match step {
+                0 => raw_refresh(raw, url, &tokens[0], true).await,
+                1 => {
+                    raw_refresh(raw, url, &tokens[1], true).await;
+                    compute_for(Duration::from_micros(2));
+                }
+                2 => transport_refresh(&transports[0], &slots[2], false).await,
+                3 => transport_refresh(&transports[1], &slots[3], false).await,
+                4 => transport_refresh(&transports[1], &slots[4], true).await,
+                _ => {
+                    let next = client
+                        .refresh(slots[5].borrow().as_ref().unwrap())
+                        .await
+                        .unwrap();
+                    *slots[5].borrow_mut() = Some(next);
+                }
+            }
+        };
+        let medians = common::interleaved_medians(ROUNDS, WARMUP, STEPS.len(), call).await;
         let parts: Vec<String> = STEPS
             .iter()
             .zip(&medians)
@@ -156,7 +163,8 @@ fn main() {
             })
             .collect();
         println!(
-            "goscrobble refresh by parts, medians over the same-settings baseline: {}",
+            "goscrobble refresh by parts, calls {:?} apart, medians over the same-settings baseline: {}",
+            common::pause().duration(),
             parts.join(", ")
         );
     });

@@ -5,7 +5,7 @@
 //!
 //! Run: `cargo bench -p omniauth-e2e --bench transport` (results go to docs/performance.md);
 //! `OMNIAUTH_BENCH_RUNTIME=current` for the overhead on a current-thread runtime
-//! (`common::runtime`).
+//! (`common::runtime`); `OMNIAUTH_BENCH_GAP_US=0` for calls back to back (`common::GAP`).
 
 mod common;
 
@@ -81,13 +81,16 @@ async fn overhead(server: &TestServer) -> common::Overhead {
     let typed = &[build(), build()];
     let url = &server.url("/users/U-bench-user-0001");
     let (bare, same) = (&common::raw_client(), &common::raw_client_same());
-    let mut calls = [
-        common::call(move || typed_get(&typed[0], "U-bench-user-0001")),
-        common::call(move || typed_get(&typed[1], "U-bench-user-0001")),
-        common::call(move || raw_get(bare, url, false)),
-        common::call(move || raw_get(same, url, true)),
-    ];
-    common::Overhead::measure(3000, 200, &mut calls).await
+    let call = move |which: usize| async move {
+        match which {
+            common::TYPED_A | common::TYPED_B => {
+                typed_get(&typed[which], "U-bench-user-0001").await;
+            }
+            common::BARE => raw_get(bare, url, false).await,
+            _ => raw_get(same, url, true).await,
+        }
+    };
+    common::Overhead::measure(3000, 200, call).await
 }
 
 /// 64 tasks x 50 calls over one client against a fresh server (so its connection count is

@@ -6,7 +6,6 @@
 pub mod goscrobble;
 
 use std::future::Future;
-use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 /// The per-request timeout and user agent every baseline "with the same settings" sends: what
@@ -96,18 +95,6 @@ pub fn ratio(typed: Duration, baseline: Duration) -> f64 {
     typed.as_nanos() as f64 / baseline.as_nanos() as f64
 }
 
-/// One way to make a call, boxed so several can be interleaved in one loop.
-pub type Call<'a> = Box<dyn FnMut() -> Pin<Box<dyn Future<Output = ()> + 'a>> + 'a>;
-
-/// Boxes a call for [`interleaved_medians`].
-pub fn call<'a, F, Fut>(mut f: F) -> Call<'a>
-where
-    F: FnMut() -> Fut + 'a,
-    Fut: Future<Output = ()> + 'a,
-{
-    Box::new(move || Box::pin(f()))
-}
-
 /// Measured calls of a variant in a row, in each of its blocks.
 pub const BLOCK: usize = 4;
 
@@ -143,25 +130,75 @@ fn block_order(count: usize) -> Vec<usize> {
     circuit
 }
 
-/// Runs each call `rounds` times after `warmup` unmeasured ones and returns each call's median
-/// latency. The calls run in blocks: `BLOCK + 1` calls of one kind in a row, the first not
-/// measured, so every measured call follows one of its own kind, with its code and data as
-/// warm as its own last run left them. The blocks follow [`block_order`]: each call's block
-/// comes after each other call's equally often, so whatever a block leaves behind weighs on
-/// every call alike. Interleaving call by call measured instead what the call before left:
-/// two baselines of the same `reqwest` code warm each other up, and whichever followed the
-/// other more often came out faster, the one doing more work included; a rotation of blocks
-/// still had each call follow one other call most of the time (see docs/performance.md,
-/// "Interleaving").
-pub async fn interleaved_medians(
+/// How long the calling thread waits, spinning, before each measured call: 100 µs, or
+/// `OMNIAUTH_BENCH_GAP_US` (0 for calls back to back).
+///
+/// Back to back, each request raced the runtime's workers going idle after the previous
+/// call, and that race priced CPU at about twice its cost: in `refresh_parts`, 2 µs of
+/// arithmetic after the call added 4.1–4.5 µs to it. After a pause of 100 µs the workers are
+/// idle at every request, whichever call came before, and the same 2 µs add 2.0–2.7 µs
+/// (docs/performance.md, "sixth pass"). A call a program makes now and then, as a refresh,
+/// finds the runtime so.
+pub const GAP: Duration = Duration::from_micros(100);
+
+/// The pause before each measured call, read once, outside the measured calls.
+#[derive(Debug, Clone, Copy)]
+pub struct Pause(Duration);
+
+/// The pause of this run: [`GAP`], or `OMNIAUTH_BENCH_GAP_US`.
+pub fn pause() -> Pause {
+    let micros = std::env::var("OMNIAUTH_BENCH_GAP_US").ok().map(|gap| {
+        gap.parse()
+            .expect("OMNIAUTH_BENCH_GAP_US is a number of microseconds")
+    });
+    Pause(micros.map_or(GAP, Duration::from_micros))
+}
+
+impl Pause {
+    /// Spins for the pause: a sleep would let the calling thread's CPU go idle too, and its
+    /// wake-up is not what is measured.
+    pub fn wait(self) {
+        let start = Instant::now();
+        while start.elapsed() < self.0 {
+            std::hint::spin_loop();
+        }
+    }
+
+    /// The pause.
+    pub fn duration(self) -> Duration {
+        self.0
+    }
+}
+
+/// Runs each of the `count` variants of `call` (`call(0)` to `call(count - 1)`) `rounds` times
+/// after `warmup` unmeasured ones and returns each variant's median latency. The calls run in
+/// blocks: `BLOCK + 1` calls of one variant in a row, the first not measured, so every measured
+/// call follows one of its own kind, with its code and data as warm as its own last run left
+/// them; each measured call waits a [`Pause`] first. The blocks follow [`block_order`]: each
+/// variant's block comes after each other variant's equally often, so whatever a block leaves
+/// behind weighs on every variant alike. Interleaving call by call measured instead what the
+/// call before left: two baselines of the same `reqwest` code warm each other up, and whichever
+/// followed the other more often came out faster, the one doing more work included; a rotation
+/// of blocks still had each call follow one other call most of the time (see
+/// docs/performance.md, "Interleaving").
+///
+/// Each call's future is awaited where it is made, inside this function's own future: nothing
+/// is allocated for it. The harness once boxed every call, and glibc serves a box of over
+/// 1,032 bytes off its thread cache, on a slower path: the typed calls' larger futures paid
+/// for the harness's box, the baselines' did not (docs/performance.md, "sixth pass").
+pub async fn interleaved_medians<F, Fut>(
     rounds: usize,
     warmup: usize,
-    calls: &mut [Call<'_>],
-) -> Vec<Duration> {
-    let count = calls.len();
+    count: usize,
+    mut call: F,
+) -> Vec<Duration>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: Future<Output = ()>,
+{
     let order = block_order(count);
     // Whole circuits, so that the balance holds for the measured blocks and the warm-up alike;
-    // a circuit has `count - 1` blocks of each call.
+    // a circuit has `count - 1` blocks of each variant.
     let circuits = |calls: usize| {
         calls
             .div_ceil(BLOCK)
@@ -169,12 +206,14 @@ pub async fn interleaved_medians(
     };
     let (measured, unmeasured) = (circuits(rounds), circuits(warmup));
     let mut samples = vec![Vec::with_capacity(measured * order.len() * BLOCK); count];
+    let pause = pause();
     for circuit in 0..unmeasured + measured {
         for &which in &order {
-            calls[which]().await;
+            call(which).await;
             for _ in 0..BLOCK {
+                pause.wait();
                 let start = Instant::now();
-                calls[which]().await;
+                call(which).await;
                 if circuit >= unmeasured {
                     samples[which].push(start.elapsed());
                 }
@@ -183,6 +222,15 @@ pub async fn interleaved_medians(
     }
     samples.into_iter().map(median).collect()
 }
+
+/// The variants of an [`Overhead`] comparison, as its `call` numbers them: typed caller A.
+pub const TYPED_A: usize = 0;
+/// Typed caller B, with a client of its own.
+pub const TYPED_B: usize = 1;
+/// Bare reqwest + serde.
+pub const BARE: usize = 2;
+/// Reqwest + serde with the transport's settings.
+pub const SAME: usize = 3;
 
 /// The latency medians of one overhead comparison: two typed callers, each with its own client
 /// (an A/A pair), bare reqwest + serde, and reqwest + serde with the transport's settings.
@@ -200,13 +248,18 @@ pub struct Overhead {
 }
 
 impl Overhead {
-    /// Measures `[typed A, typed B, bare, same]` with [`interleaved_medians`].
-    pub async fn measure(rounds: usize, warmup: usize, calls: &mut [Call<'_>; 4]) -> Self {
-        let medians = interleaved_medians(rounds, warmup, calls).await;
+    /// Measures `call`'s variants [`TYPED_A`], [`TYPED_B`], [`BARE`] and [`SAME`] with
+    /// [`interleaved_medians`].
+    pub async fn measure<F, Fut>(rounds: usize, warmup: usize, call: F) -> Self
+    where
+        F: FnMut(usize) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let medians = interleaved_medians(rounds, warmup, 4, call).await;
         Self {
-            typed: [medians[0], medians[1]],
-            bare: medians[2],
-            same: medians[3],
+            typed: [medians[TYPED_A], medians[TYPED_B]],
+            bare: medians[BARE],
+            same: medians[SAME],
         }
     }
 
@@ -226,7 +279,8 @@ impl Overhead {
         let (same_low, same_high) = self.ratios(self.same);
         let (bare_low, bare_high) = self.ratios(self.bare);
         println!(
-            "overhead {what}: typed medians {a:?} and {b:?} (A/A {:.3}); raw reqwest+serde with the same timeout and user agent {:?}, ratios {same_low:.3}-{same_high:.3}; bare raw {:?}, ratios {bare_low:.3}-{bare_high:.3} (target {target})",
+            "overhead {what}, calls {:?} apart: typed medians {a:?} and {b:?} (A/A {:.3}); raw reqwest+serde with the same timeout and user agent {:?}, ratios {same_low:.3}-{same_high:.3}; bare raw {:?}, ratios {bare_low:.3}-{bare_high:.3} (target {target})",
+            pause().duration(),
             ratio(a, b),
             self.same,
             self.bare,
