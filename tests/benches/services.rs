@@ -65,14 +65,7 @@ async fn resonite_overhead() {
         let raw = &clients[usize::from(same)];
         assert_eq!(&raw_user(raw, url, same).await.id, id);
     };
-    let call = move |which: usize| async move {
-        match which {
-            common::TYPED_A | common::TYPED_B => typed_call(which).await,
-            common::BARE => raw_call(false).await,
-            _ => raw_call(true).await,
-        }
-    };
-    common::Overhead::measure(ROUNDS, WARMUP, call)
+    common::Overhead::measure(ROUNDS, WARMUP, typed_call, raw_call)
         .await
         .report("resonite user", "<= 1.05");
 }
@@ -88,13 +81,16 @@ fn per_call(mut f: impl FnMut()) -> std::time::Duration {
 }
 
 /// For profilers (`perf`, `valgrind --tool=callgrind`): with `OMNIAUTH_BENCH_ONLY` set to
-/// `typed`, `bare` or `same`, runs that variant of `call` alone (typed A for `typed`),
-/// `OMNIAUTH_BENCH_ROUNDS` times (default `ROUNDS`), prints its median and returns true. Read
-/// once, outside the measured calls: a lookup inside one would slow that side.
-async fn run_alone<F, Fut>(what: &str, mut call: F) -> bool
+/// `typed`, `bare` or `same`, runs that variant alone (typed A for `typed`; see
+/// `common::overhead_variant`), `OMNIAUTH_BENCH_ROUNDS` times (default `ROUNDS`), prints its
+/// median and returns true. Read once, outside the measured calls: a lookup inside one would
+/// slow that side.
+async fn run_alone<T, TypedCall, R, RawCall>(what: &str, typed: &T, raw: &R) -> bool
 where
-    F: FnMut(usize) -> Fut,
-    Fut: std::future::Future<Output = ()>,
+    T: Fn(usize) -> TypedCall,
+    TypedCall: std::future::Future<Output = ()>,
+    R: Fn(bool) -> RawCall,
+    RawCall: std::future::Future<Output = ()>,
 {
     let Ok(only) = std::env::var("OMNIAUTH_BENCH_ONLY") else {
         return false;
@@ -107,7 +103,8 @@ where
         .ok()
         .and_then(|rounds| rounds.parse().ok())
         .unwrap_or(ROUNDS);
-    let median = common::interleaved_medians(rounds, WARMUP, 1, |_| call(which)).await[0];
+    let call = |_| common::overhead_variant(which, typed, raw);
+    let median = common::interleaved_medians(rounds, WARMUP, 1, call).await[0];
     println!("{what}, {only} alone: median {median:?} over {rounds} calls");
     true
 }
@@ -149,17 +146,10 @@ async fn goscrobble_overhead() {
         let next = typed[which].refresh(&slot.borrow()).await.unwrap();
         *slot.borrow_mut() = next;
     };
-    let call = move |which: usize| async move {
-        match which {
-            common::TYPED_A | common::TYPED_B => typed_refresh(which).await,
-            common::BARE => raw_refresh(false).await,
-            _ => raw_refresh(true).await,
-        }
-    };
-    if run_alone("goscrobble refresh", call).await {
+    if run_alone("goscrobble refresh", &typed_refresh, &raw_refresh).await {
         return;
     }
-    let overhead = common::Overhead::measure(2000, WARMUP, call).await;
+    let overhead = common::Overhead::measure(2000, WARMUP, typed_refresh, raw_refresh).await;
     // The answer's handling alone, without the network: the JWT read into a `Session` (the
     // typed call) against the baselines' claims struct.
     let jwt = typed_sessions[0].borrow().access_token().clone();

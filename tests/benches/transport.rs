@@ -81,16 +81,13 @@ async fn overhead(server: &TestServer) -> common::Overhead {
     let typed = &[build(), build()];
     let url = &server.url("/users/U-bench-user-0001");
     let (bare, same) = (&common::raw_client(), &common::raw_client_same());
-    let call = move |which: usize| async move {
-        match which {
-            common::TYPED_A | common::TYPED_B => {
-                typed_get(&typed[which], "U-bench-user-0001").await;
-            }
-            common::BARE => raw_get(bare, url, false).await,
-            _ => raw_get(same, url, true).await,
-        }
-    };
-    common::Overhead::measure(3000, 200, call).await
+    common::Overhead::measure(
+        3000,
+        200,
+        |which| typed_get(&typed[which], "U-bench-user-0001"),
+        |with_settings| raw_get(if with_settings { same } else { bare }, url, with_settings),
+    )
+    .await
 }
 
 /// 64 tasks x 50 calls over one client against a fresh server (so its connection count is

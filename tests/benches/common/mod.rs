@@ -223,7 +223,8 @@ where
     samples.into_iter().map(median).collect()
 }
 
-/// The variants of an [`Overhead`] comparison, as its `call` numbers them: typed caller A.
+/// The variants of an [`Overhead`] comparison, as [`overhead_variant`] numbers them: typed
+/// caller A.
 pub const TYPED_A: usize = 0;
 /// Typed caller B, with a client of its own.
 pub const TYPED_B: usize = 1;
@@ -231,6 +232,22 @@ pub const TYPED_B: usize = 1;
 pub const BARE: usize = 2;
 /// Reqwest + serde with the transport's settings.
 pub const SAME: usize = 3;
+
+/// Makes one call of variant `which` of an overhead comparison: `typed(TYPED_A)` or
+/// `typed(TYPED_B)`, `raw(false)` for [`BARE`], `raw(true)` for [`SAME`].
+pub async fn overhead_variant<T, TypedCall, R, RawCall>(which: usize, typed: &T, raw: &R)
+where
+    T: Fn(usize) -> TypedCall,
+    TypedCall: Future<Output = ()>,
+    R: Fn(bool) -> RawCall,
+    RawCall: Future<Output = ()>,
+{
+    match which {
+        TYPED_A | TYPED_B => typed(which).await,
+        BARE => raw(false).await,
+        _ => raw(true).await,
+    }
+}
 
 /// The latency medians of one overhead comparison: two typed callers, each with its own client
 /// (an A/A pair), bare reqwest + serde, and reqwest + serde with the transport's settings.
@@ -248,13 +265,22 @@ pub struct Overhead {
 }
 
 impl Overhead {
-    /// Measures `call`'s variants [`TYPED_A`], [`TYPED_B`], [`BARE`] and [`SAME`] with
-    /// [`interleaved_medians`].
-    pub async fn measure<F, Fut>(rounds: usize, warmup: usize, call: F) -> Self
+    /// Measures the four variants of [`overhead_variant`] with [`interleaved_medians`]: the
+    /// typed call (`typed(0)` and `typed(1)`, each with its own client) and the raw one,
+    /// bare (`raw(false)`) and with the transport's settings (`raw(true)`).
+    pub async fn measure<T, TypedCall, R, RawCall>(
+        rounds: usize,
+        warmup: usize,
+        typed: T,
+        raw: R,
+    ) -> Self
     where
-        F: FnMut(usize) -> Fut,
-        Fut: Future<Output = ()>,
+        T: Fn(usize) -> TypedCall,
+        TypedCall: Future<Output = ()>,
+        R: Fn(bool) -> RawCall,
+        RawCall: Future<Output = ()>,
     {
+        let call = |which| overhead_variant(which, &typed, &raw);
         let medians = interleaved_medians(rounds, warmup, 4, call).await;
         Self {
             typed: [medians[TYPED_A], medians[TYPED_B]],
