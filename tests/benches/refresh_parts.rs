@@ -164,7 +164,7 @@ fn main() {
             .collect();
         println!(
             "goscrobble refresh by parts, calls {:?} apart, medians over the same-settings baseline: {}",
-            common::pause().duration(),
+            common::gap(),
             parts.join(", ")
         );
     });

@@ -141,32 +141,25 @@ fn block_order(count: usize) -> Vec<usize> {
 /// finds the runtime so.
 pub const GAP: Duration = Duration::from_micros(100);
 
-/// The pause before each measured call, read once, outside the measured calls.
-#[derive(Debug, Clone, Copy)]
-pub struct Pause(Duration);
-
-/// The pause of this run: [`GAP`], or `OMNIAUTH_BENCH_GAP_US`.
-pub fn pause() -> Pause {
-    let micros = std::env::var("OMNIAUTH_BENCH_GAP_US").ok().map(|gap| {
-        gap.parse()
-            .expect("OMNIAUTH_BENCH_GAP_US is a number of microseconds")
-    });
-    Pause(micros.map_or(GAP, Duration::from_micros))
+/// The pause of this run: [`GAP`], or `OMNIAUTH_BENCH_GAP_US`. Read once, outside the measured
+/// calls.
+pub fn gap() -> Duration {
+    std::env::var("OMNIAUTH_BENCH_GAP_US")
+        .ok()
+        .map_or(GAP, |gap| {
+            Duration::from_micros(
+                gap.parse()
+                    .expect("OMNIAUTH_BENCH_GAP_US is a number of µs"),
+            )
+        })
 }
 
-impl Pause {
-    /// Spins for the pause: a sleep would let the calling thread's CPU go idle too, and its
-    /// wake-up is not what is measured.
-    pub fn wait(self) {
-        let start = Instant::now();
-        while start.elapsed() < self.0 {
-            std::hint::spin_loop();
-        }
-    }
-
-    /// The pause.
-    pub fn duration(self) -> Duration {
-        self.0
+/// Spins for `pause`: a sleep would let the calling thread's CPU go idle too, and its wake-up
+/// is not what is measured.
+fn spin_for(pause: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < pause {
+        std::hint::spin_loop();
     }
 }
 
@@ -174,7 +167,7 @@ impl Pause {
 /// after `warmup` unmeasured ones and returns each variant's median latency. The calls run in
 /// blocks: `BLOCK + 1` calls of one variant in a row, the first not measured, so every measured
 /// call follows one of its own kind, with its code and data as warm as its own last run left
-/// them; each measured call waits a [`Pause`] first. The blocks follow [`block_order`]: each
+/// them; each measured call waits [`gap`] first. The blocks follow [`block_order`]: each
 /// variant's block comes after each other variant's equally often, so whatever a block leaves
 /// behind weighs on every variant alike. Interleaving call by call measured instead what the
 /// call before left: two baselines of the same `reqwest` code warm each other up, and whichever
@@ -206,12 +199,12 @@ where
     };
     let (measured, unmeasured) = (circuits(rounds), circuits(warmup));
     let mut samples = vec![Vec::with_capacity(measured * order.len() * BLOCK); count];
-    let pause = pause();
+    let pause = gap();
     for circuit in 0..unmeasured + measured {
         for &which in &order {
             call(which).await;
             for _ in 0..BLOCK {
-                pause.wait();
+                spin_for(pause);
                 let start = Instant::now();
                 call(which).await;
                 if circuit >= unmeasured {
@@ -306,7 +299,7 @@ impl Overhead {
         let (bare_low, bare_high) = self.ratios(self.bare);
         println!(
             "overhead {what}, calls {:?} apart: typed medians {a:?} and {b:?} (A/A {:.3}); raw reqwest+serde with the same timeout and user agent {:?}, ratios {same_low:.3}-{same_high:.3}; bare raw {:?}, ratios {bare_low:.3}-{bare_high:.3} (target {target})",
-            pause().duration(),
+            gap(),
             ratio(a, b),
             self.same,
             self.bare,
